@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* The arm64 Image header and the entry path: EL2 to EL1, boot page tables, MMU on, into C. */
+
+#include <keel/layout.h>
+#include <a64/sysreg.h>
+
+/*
+ * Registers that live across the whole entry path (nothing here calls C before the end):
+ *   x19 = CNTVCT_EL0 at the first instruction
+ *   x20 = the DTB physical address the loader passed in x0
+ *   x21 = physical address of the image's first byte (the load address)
+ *   x22 = the exception level the loader entered us at (1 or 2)
+ * They stay in registers until the MMU is on, so nothing has to be written to memory
+ * with the caches off and read back through a cacheable alias.
+ */
+
+    .section .text.head, "ax"
+    .globl _start
+_start:
+    /*
+     * Image header, 64 bytes (the arm64 boot protocol). code0 is a no-op so that the
+     * UEFI work can later replace it with an instruction whose encoding starts with "MZ"
+     * and still falls through to code1; offset 0x3c is then the PE header offset.
+     */
+    nop                             /* code0 */
+    b       a64_entry               /* code1 */
+    .quad   0                       /* text_offset: load at the 2 MiB-aligned base itself */
+    .quad   a64_image_size          /* image_size: file plus BSS, from the linker script */
+    .quad   0xa                     /* flags: little-endian, 4 KiB pages, place anywhere */
+    .quad   0                       /* res2 */
+    .quad   0                       /* res3 */
+    .quad   0                       /* res4 */
+    .ascii  "ARM\x64"               /* magic */
+    .long   0                       /* res5: PE/COFF header offset, none yet */
+
+    .text
+a64_entry:
+    isb
+    mrs     x19, cntvct_el0
+    mov     x20, x0
+    adrp    x21, _start
+    add     x21, x21, :lo12:_start
+    mrs     x22, CurrentEL
+    ubfx    x22, x22, #2, #2
+
+    /* The 2 MiB blocks of the kernel mapping need a 2 MiB-aligned load address. */
+    tst     x21, #(A64_KERNEL_ALIGN - 1)
+    b.ne    a64_entry_halt
+
+    cmp     x22, #1
+    b.eq    at_el1
+    cmp     x22, #2
+    b.ne    a64_entry_halt          /* EL3 (or EL0) is no boot state the protocol allows */
+
+    /* EL2: make EL1 an AArch64 guest with no traps and drop into it. */
+    mov     x0, #A64_HCR_EL2_RW
+    msr     hcr_el2, x0
+    mrs     x0, cnthctl_el2
+    orr     x0, x0, #A64_CNTHCTL_EL2_EL1_ACCESS
+    msr     cnthctl_el2, x0
+    msr     cntvoff_el2, xzr
+    mov     x0, #A64_CPTR_EL2_DEFAULT
+    msr     cptr_el2, x0
+    ldr     x0, =A64_SCTLR_EL1_RES1
+    msr     sctlr_el1, x0
+    mov     x0, #A64_SPSR_EL1H_DAIF
+    msr     spsr_el2, x0
+    adr     x0, at_el1
+    msr     elr_el2, x0
+    isb
+    eret
+
+at_el1:
+    msr     daifset, #0xf
+    ldr     x0, =A64_SCTLR_EL1_RES1
+    msr     sctlr_el1, x0           /* MMU and caches off, whatever the loader left */
+    msr     cpacr_el1, xzr          /* FP/SIMD traps: Keel is built general-registers-only */
+    isb
+
+    /*
+     * The boot tables live in .boot_pgtables, which is not part of the file and not
+     * cleared with .bss. With the MMU off data accesses are non-cacheable, so first
+     * invalidate the range (no stale dirty line may later be written back over the
+     * tables), then write it, then invalidate again so that the cacheable table walks
+     * after the MMU is on see memory.
+     */
+    adrp    x23, a64_boot_pgtables
+    mov     x24, #A64_PGT_SIZE
+    mov     x0, x23
+    mov     x1, x24
+    bl      dcache_inval_range
+
+    mov     x0, x23
+    add     x1, x23, x24
+1:  stp     xzr, xzr, [x0], #16
+    cmp     x0, x1
+    b.lo    1b
+
+    /* TTBR0: identity map of [0, 512 GiB) in 1 GiB blocks, device below the RAM bound. */
+    add     x0, x23, #A64_PGT_ID_L1
+    orr     x1, x0, #A64_PTE_TABLE
+    str     x1, [x23, #A64_PGT_ID_L0]
+    ldr     x2, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_DEVICE) | A64_PTE_AF | \
+                  A64_PTE_PXN | A64_PTE_UXN)
+    ldr     x3, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_NORMAL) | A64_PTE_SH_INNER | \
+                  A64_PTE_AF | A64_PTE_UXN)
+    ldr     x4, =A64_IDMAP_DEVICE_END
+    mov     x5, #0                  /* physical address of the block */
+    mov     x6, #(1 << A64_BLOCK_L1_SHIFT)
+    ldr     x8, =A64_IDMAP_SIZE
+2:  cmp     x5, x4
+    csel    x7, x2, x3, lo
+    orr     x7, x7, x5
+    str     x7, [x0], #8
+    add     x5, x5, x6
+    cmp     x5, x8
+    b.lo    2b
+
+    /* TTBR1: KERNEL_VBASE -> load address, KERNEL_MAX_SIZE in 2 MiB blocks. */
+    add     x0, x23, #A64_PGT_K_L1
+    orr     x1, x0, #A64_PTE_TABLE
+    str     x1, [x23, #(A64_PGT_K_L0 + A64_KVA_L0_INDEX * 8)]
+    add     x0, x23, #A64_PGT_K_L2
+    orr     x1, x0, #A64_PTE_TABLE
+    str     x1, [x23, #(A64_PGT_K_L1 + A64_KVA_L1_INDEX * 8)]
+    add     x0, x0, #(A64_KVA_L2_INDEX * 8)
+    orr     x5, x21, x3             /* x3 still holds the normal-memory block attributes */
+    mov     x6, #(1 << A64_BLOCK_L2_SHIFT)
+    mov     x7, #A64_KERNEL_L2_BLOCKS
+3:  str     x5, [x0], #8
+    add     x5, x5, x6
+    subs    x7, x7, #1
+    b.ne    3b
+
+    mov     x0, x23
+    mov     x1, x24
+    bl      dcache_inval_range
+
+    /* Translation regime: MAIR, TCR (IPS from the CPU's physical address size), tables. */
+    ldr     x0, =A64_MAIR_EL1_VALUE
+    msr     mair_el1, x0
+    mrs     x1, id_aa64mmfr0_el1
+    and     x1, x1, #0xf
+    cmp     x1, #A64_PARANGE_MAX
+    mov     x2, #A64_PARANGE_MAX
+    csel    x1, x1, x2, ls
+    ldr     x0, =A64_TCR_EL1_VALUE
+    orr     x0, x0, x1, lsl #A64_TCR_IPS_SHIFT
+    msr     tcr_el1, x0
+    add     x0, x23, #A64_PGT_ID_L0
+    msr     ttbr0_el1, x0
+    add     x0, x23, #A64_PGT_K_L0
+    msr     ttbr1_el1, x0
+    isb
+    tlbi    vmalle1
+    ic      iallu
+    dsb     nsh
+    isb
+
+    ldr     x0, =(A64_SCTLR_EL1_RES1 | A64_SCTLR_M | A64_SCTLR_C | A64_SCTLR_SA | A64_SCTLR_I)
+    msr     sctlr_el1, x0
+    isb
+
+    /* Still executing at the load address through the identity map; jump high. */
+    ldr     x0, =higher_half
+    br      x0
+
+higher_half:
+    /* The kernel runs on SP_EL0 (SPSel = 0); SP_EL1 is reserved for exception entry. */
+    ldr     x0, =a64_exception_stack_top
+    mov     sp, x0
+    msr     spsel, #0
+    ldr     x0, =__boot_stack_top
+    mov     sp, x0
+    ldr     x0, =a64_vectors
+    msr     vbar_el1, x0
+    isb
+
+    /* .bss from above the boot stack: the guard page is never written. */
+    ldr     x0, =__boot_stack_top
+    ldr     x1, =__bss_end
+4:  cmp     x0, x1
+    b.hs    5f
+    stp     xzr, xzr, [x0], #16
+    b       4b
+5:
+    ldr     x0, =a64_entry_cycles_value
+    str     x19, [x0]
+    ldr     x0, =a64_phys_base
+    str     x21, [x0]
+
+    mov     x29, #0                 /* end of the frame-pointer chain */
+    mov     x30, #0
+    mov     x0, x20
+    mov     w1, w22
+    bl      a64_start
+    b       a64_halt
+
+/* Called with the MMU off: invalidate [x0, x0 + x1) to the point of coherency. */
+dcache_inval_range:
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4         /* DminLine: log2 of the smallest line, in words */
+    mov     x2, #4
+    lsl     x2, x2, x3
+    add     x1, x0, x1
+    sub     x3, x2, #1
+    bic     x0, x0, x3
+6:  dc      ivac, x0
+    add     x0, x0, x2
+    cmp     x0, x1
+    b.lo    6b
+    dsb     sy
+    ret
+
+/* Nothing can be reported before the console is reachable: stop quietly. */
+a64_entry_halt:
+    msr     daifset, #0xf
+7:  wfi
+    b       7b
+
+    .globl a64_halt
+a64_halt:
+    msr     daifset, #0xf
+8:  wfi
+    b       8b
+
+    .ltorg
+
+    .section .boot_pgtables, "aw", %nobits
+    .balign A64_PAGE_SIZE
+    .globl a64_boot_pgtables
+a64_boot_pgtables:
+    .skip   A64_PGT_SIZE
+
+    /* The boot stack and its guard page are placed by the linker script. */
+    .bss
+    .balign 16
+    .globl a64_exception_stack_bottom, a64_exception_stack_top
+a64_exception_stack_bottom:
+    .skip   A64_EXCEPTION_STACK_SIZE
+a64_exception_stack_top:

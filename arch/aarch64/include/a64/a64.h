@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Declarations private to arch/aarch64: what entry.S and vectors.S share with the C side. */
+#ifndef A64_A64_H
+#define A64_A64_H
+
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+/* Board constants come from arch/aarch64/meson.build (the a64_boards table). */
+#ifndef A64_EARLY_UART_BASE
+#error "A64_EARLY_UART_BASE must come from the board entry in arch/aarch64/meson.build"
+#endif
+#ifndef A64_IDMAP_DEVICE_END
+#error "A64_IDMAP_DEVICE_END must come from the board entry in arch/aarch64/meson.build"
+#endif
+
+/* The C entry: MMU on, running at KERNEL_VBASE on the boot stack, vectors set, BSS clear. */
+noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el);
+
+/* Called by every exception vector on the exception stack; never returns. */
+noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_t far,
+                            uint64_t spsr);
+
+/* Picks the PSCI conduit for the exit fallback from the EL the loader entered at. */
+void a64_exit_init(uint32_t entry_el);
+
+/* True while arch_exit() is under way; a fault then continues the exit with *code. */
+int a64_exit_in_progress(int *code);
+
+/* Masks interrupts and waits forever (entry.S). */
+noreturn void a64_halt(void);
+
+/* Console output for code that must not depend on common/ (the exception path). */
+void a64_console_write(const char *s);
+void a64_console_hex(uint64_t v);
+
+/* Written by entry.S right after BSS is cleared. */
+extern uint64_t a64_entry_cycles_value;
+extern uint64_t a64_phys_base;
+
+#endif

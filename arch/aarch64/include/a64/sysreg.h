@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* System register fields and page-table encodings shared by the aarch64 C and assembly code. */
+#ifndef A64_SYSREG_H
+#define A64_SYSREG_H
+
+#include <keel/layout.h>
+
+/*
+ * Only plain integer constants here: this header is included by .S files and by the
+ * linker script as well as by C. Field positions are those of the Arm ARM (DDI 0487).
+ */
+
+/* 64-bit constants: the assembler takes plain numbers, C needs the suffix. */
+#ifdef __ASSEMBLER__
+#define A64_U64(x) x
+#else
+#define A64_U64(x) x##ull
+#endif
+
+/* HCR_EL2: RW makes EL1 AArch64; everything else (stage 2, traps, E2H) stays off. */
+#define A64_HCR_EL2_RW 0x80000000
+
+/* CNTHCTL_EL2 (E2H = 0): EL1PCTEN and EL1PCEN let EL1 read the counter and use the timer. */
+#define A64_CNTHCTL_EL2_EL1_ACCESS 0x3
+
+/* CPTR_EL2 (E2H = 0): its RES1 bits with TFP clear, so FP/SIMD is not trapped to EL2. */
+#define A64_CPTR_EL2_DEFAULT 0x33ff
+
+/* SPSR for an exception return into EL1 using SP_EL1 (EL1h), with D, A, I and F masked. */
+#define A64_SPSR_EL1H_DAIF 0x3c5
+
+/*
+ * SCTLR_EL1. The RES1 bits are those of ARMv8.0 (EOS, TSCXT, EIS, SPAN, nTLSMD, LSMAOE);
+ * with the later features they name absent or disabled they keep their v8.0 meaning.
+ * Alignment checking (A) stays off so that C code may do unaligned normal-memory loads.
+ */
+#define A64_SCTLR_EL1_RES1 0x30d00800
+#define A64_SCTLR_M A64_U64(0x1) /* stage 1 MMU */
+#define A64_SCTLR_C A64_U64(0x4) /* data cacheability */
+#define A64_SCTLR_SA A64_U64(0x8) /* SP alignment check at EL1 */
+#define A64_SCTLR_I A64_U64(0x1000) /* instruction cacheability */
+
+/*
+ * MAIR_EL1: attribute index -> memory type. Index 0 Device-nGnRnE for MMIO,
+ * 1 Normal write-back read/write-allocate, 2 Normal non-cacheable (write-combining for
+ * framebuffers later).
+ */
+#define A64_ATTR_DEVICE 0
+#define A64_ATTR_NORMAL 1
+#define A64_ATTR_NORMAL_NC 2
+#define A64_MAIR_EL1_VALUE 0x44ff00
+
+/*
+ * TCR_EL1: 4 KiB granule and a 48-bit VA (T0SZ = T1SZ = 16) for both halves, walks
+ * inner-shareable write-back cacheable. IPS is filled in at run time from
+ * ID_AA64MMFR0_EL1.PARange (capped at 48 bits: 52-bit output needs FEAT_LPA).
+ * TG1 encodes 4 KiB as 0b10, unlike TG0 where it is 0b00.
+ */
+#define A64_TCR_EL1_VALUE 0xb5103510
+#define A64_TCR_IPS_SHIFT 32
+#define A64_PARANGE_MAX 5
+
+/* Translation table descriptors (stage 1, 4 KiB granule). */
+#define A64_PTE_TABLE 0x3              /* next-level table */
+#define A64_PTE_BLOCK 0x1              /* block at level 1 (1 GiB) or 2 (2 MiB) */
+#define A64_PTE_ATTR(idx) ((idx) << 2) /* AttrIndx[2:0] */
+#define A64_PTE_SH_INNER (3 << 8)
+#define A64_PTE_AF (1 << 10)
+#define A64_PTE_PXN A64_U64(0x0020000000000000)
+#define A64_PTE_UXN A64_U64(0x0040000000000000)
+
+/*
+ * The boot page tables. TTBR0: one level-0 table whose first entry points at a level-1
+ * table of 1 GiB blocks, an identity map of [0, 512 GiB). TTBR1: levels 0, 1 and 2 for
+ * KERNEL_VBASE, with KERNEL_MAX_SIZE mapped by 2 MiB blocks onto the load address.
+ */
+#define A64_PAGE_SIZE 4096
+/* 512 GiB: everything one level-1 table covers. */
+#define A64_IDMAP_SIZE A64_U64(0x8000000000)
+#define A64_BLOCK_L1_SHIFT 30
+#define A64_BLOCK_L2_SHIFT 21
+#define A64_KERNEL_ALIGN 0x200000 /* the Image header promises 2 MiB placement */
+#define A64_KVA_L0_INDEX ((KERNEL_VBASE >> 39) & 0x1ff)
+#define A64_KVA_L1_INDEX ((KERNEL_VBASE >> 30) & 0x1ff)
+#define A64_KVA_L2_INDEX ((KERNEL_VBASE >> 21) & 0x1ff)
+#define A64_KERNEL_L2_BLOCKS (KERNEL_MAX_SIZE >> A64_BLOCK_L2_SHIFT)
+
+/* Offsets of the five boot tables inside the .boot_pgtables section. */
+#define A64_PGT_ID_L0 (0 * A64_PAGE_SIZE)
+#define A64_PGT_ID_L1 (1 * A64_PAGE_SIZE)
+#define A64_PGT_K_L0 (2 * A64_PAGE_SIZE)
+#define A64_PGT_K_L1 (3 * A64_PAGE_SIZE)
+#define A64_PGT_K_L2 (4 * A64_PAGE_SIZE)
+#define A64_PGT_SIZE (5 * A64_PAGE_SIZE)
+
+/* The stack exception vectors run on (SP_EL1); the kernel itself runs on SP_EL0. */
+#define A64_EXCEPTION_STACK_SIZE 0x2000
+
+/* Arm semihosting (A64: HLT #0xf000) and PSCI function numbers. */
+#define A64_SEMIHOST_SYS_EXIT 0x18
+#define A64_SEMIHOST_APPLICATION_EXIT 0x20026
+#define A64_PSCI_SYSTEM_OFF 0x84000008
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The aarch64 C entry and the small hooks that report what entry.S found. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/arch.h>
+#include <keel/fmt.h>
+#include <keel/init.h>
+#include <keel/layout.h>
+
+#include <a64/a64.h>
+#include <a64/sysreg.h>
+
+_Static_assert(A64_IDMAP_DEVICE_END % (UINT64_C(1) << A64_BLOCK_L1_SHIFT) == 0,
+               "the device part of the identity map is made of whole 1 GiB blocks");
+_Static_assert(A64_IDMAP_DEVICE_END < A64_IDMAP_SIZE, "the identity map has normal memory");
+_Static_assert(A64_KVA_L2_INDEX + A64_KERNEL_L2_BLOCKS <= 512,
+               "the kernel mapping fits one level-2 table");
+_Static_assert(KERNEL_VBASE % A64_KERNEL_ALIGN == 0, "KERNEL_VBASE is 2 MiB aligned");
+_Static_assert(BOOT_STACK_SIZE % 16 == 0, "the AAPCS64 stack is 16-byte aligned");
+
+const char arch_name[] = "aarch64";
+
+uint64_t a64_entry_cycles_value;
+uint64_t a64_phys_base;
+
+noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el)
+{
+    a64_exit_init(entry_el);
+    keel_boot_fdt(dtb_pa, entry_el, "qemu");
+}
+
+uint64_t arch_entry_cycles(void)
+{
+    return a64_entry_cycles_value;
+}
+
+uint64_t arch_cycles(void)
+{
+    uint64_t v;
+    /* The ISB keeps the read from being hoisted above earlier instructions. */
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
+    return v;
+}
+
+uint64_t arch_cycles_per_second(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+
+uint64_t arch_kernel_phys_base(void)
+{
+    return a64_phys_base;
+}
+
+/*
+ * The window is the normal-memory part of the boot identity map: [A64_IDMAP_DEVICE_END,
+ * 512 GiB). The device part below is left out on purpose, because parsers do unaligned
+ * loads that fault on Device memory, and RAM on the boards Keel knows starts above it.
+ */
+const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
+{
+    if (pa < A64_IDMAP_DEVICE_END || pa >= A64_IDMAP_SIZE || len > A64_IDMAP_SIZE - pa) {
+        return NULL;
+    }
+    return (const void *)(uintptr_t)pa;
+}
+
+/* entry_state on aarch64 is the exception level the loader entered at (1 or 2). */
+void arch_report_entry(const struct sink *s, uint32_t entry_state)
+{
+    sink_printf(s, "\"entry_el\": %u", (unsigned)entry_state);
+}

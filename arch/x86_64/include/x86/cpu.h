@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64 private helpers: port I/O, control registers and the arch's internal entry points. */
+#ifndef X86_CPU_H
+#define X86_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include <x86/defs.h>
+
+static inline void x86_outb(uint16_t port, uint8_t val)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline void x86_outl(uint16_t port, uint32_t val)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline uint8_t x86_inb(uint16_t port)
+{
+    uint8_t val;
+    __asm__ volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+    return val;
+}
+
+static inline uint64_t x86_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t x86_read_cr2(void)
+{
+    uint64_t val;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(val));
+    return val;
+}
+
+/* The register state the vector stubs save (exception_entry.S builds it). */
+struct x86_exception_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector;
+    uint64_t error; /* 0 for vectors without an error code */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+_Static_assert(offsetof(struct x86_exception_frame, vector) == X86_FRAME_VECTOR, "frame");
+_Static_assert(offsetof(struct x86_exception_frame, error) == X86_FRAME_ERROR, "frame");
+_Static_assert(offsetof(struct x86_exception_frame, rip) == X86_FRAME_RIP, "frame");
+_Static_assert(sizeof(struct x86_exception_frame) == X86_FRAME_SIZE, "frame");
+
+/* Set by entry.S before paging; read only. */
+extern uint64_t x86_entry_tsc;
+extern uint32_t x86_boot_magic;
+extern uint32_t x86_boot_info_pa;
+
+/* Addresses of the vector stubs, indexed by vector (exception_entry.S). */
+extern const uint64_t x86_exception_stubs[X86_EXCEPTION_COUNT];
+
+/* The C entry: entry.S calls it on the boot stack, in long mode, BSS cleared. */
+noreturn void x86_start(uint32_t magic, uint64_t info_pa);
+
+/* Loads the GDT with a TSS (IST stacks) and the IDT with the 32 exception vectors. */
+void x86_cpu_tables_init(void);
+
+/* Called by the vector stubs: prints one line and exits with KEEL_EXIT_EXCEPTION. */
+noreturn void x86_exception(const struct x86_exception_frame *frame);
+
+/* Programs a 16550 at I/O port `port` for 115200 8N1 and makes it the console. */
+void x86_uart_init(uint16_t port);
+
+/* Measures the TSC against PIT channel 2; arch_cycles_per_second() returns the result. */
+void x86_tsc_calibrate(void);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_start, the C entry after entry.S, and the small arch hooks that need no device. */
+#include <stdint.h>
+
+#include <keel/arch.h>
+#include <keel/boot_info.h>
+#include <keel/fmt.h>
+#include <keel/init.h>
+#include <x86/cpu.h>
+
+_Static_assert(X86_EXIT_UNSUPPORTED_CPU == KEEL_EXIT_BAD_INPUT, "entry.S exit code");
+
+const char arch_name[] = "x86_64";
+
+noreturn void x86_start(uint32_t magic, uint64_t info_pa)
+{
+    /* Exceptions first: anything after this that faults is reported. */
+    x86_cpu_tables_init();
+    x86_uart_init(X86_COM1);
+    x86_tsc_calibrate();
+    keel_boot_multiboot2(magic, info_pa, BI_X86_PROTECTED32);
+}
+
+/*
+ * QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+ * makes QEMU exit with status (value << 1) | 1 for any value written to it, so
+ * status 1 means code 0 and an even status never comes from here. ./keel maps an
+ * odd status s back to (s - 1) / 2. Without the device the write is ignored and
+ * the CPU halts.
+ */
+noreturn void arch_exit(int code)
+{
+    x86_outl(X86_DEBUG_EXIT_PORT, (uint32_t)code);
+    for (;;) {
+        __asm__ volatile("cli; hlt");
+    }
+}
+
+uint64_t arch_kernel_phys_base(void)
+{
+    return X86_KERNEL_PHYS;
+}
+
+/*
+ * entry.S maps [0, 4 GiB) 1:1 except page 0, which stays unmapped so that NULL
+ * faults; a range that touches page 0 is therefore outside the window too.
+ */
+const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
+{
+    if (pa < X86_PAGE_SIZE || pa > X86_IDENTITY_LIMIT || len > X86_IDENTITY_LIMIT - pa) {
+        return 0;
+    }
+    return (const void *)(uintptr_t)pa;
+}
+
+void arch_report_entry(const struct sink *s, uint32_t entry_state)
+{
+    const char *mode = "unknown";
+
+    if (entry_state == BI_X86_PROTECTED32) {
+        mode = "protected32";
+    } else if (entry_state == BI_X86_LONG64) {
+        mode = "long64";
+    }
+    sink_printf(s, "\"entry_mode\": ");
+    sink_json_string(s, mode);
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* The boot_info part of the boot report's JSON, shared by the kernel and keel-bootinfo. */
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+#include <keel/fmt.h>
+#include <keel/report.h>
+
+/*
+ * Everything stays on one line: the kernel prints it inside a single KEEL-REPORT
+ * line that the QEMU tests pick out of the serial log.
+ */
+static void hex(const struct sink *s, uint64_t v)
+{
+    sink_printf(s, "\"0x%llx\"", (unsigned long long)v);
+}
+
+static void key(const struct sink *s, const char *name)
+{
+    sink_json_string(s, name);
+    sink_printf(s, ": ");
+}
+
+static void write_memory(const struct sink *s, const struct boot_info *bi)
+{
+    key(s, "memory");
+    sink_printf(s, "[");
+    for (uint32_t i = 0; i < bi->mem_count && i < BI_MEM_MAX; i++) {
+        const struct bi_mem_range *r = &bi->mem[i];
+        sink_printf(s, "%s{\"base\": ", i == 0 ? "" : ", ");
+        hex(s, r->base);
+        sink_printf(s, ", \"size\": ");
+        hex(s, r->size);
+        sink_printf(s, ", \"type\": ");
+        sink_json_string(s, bi_mem_type_name(r->type));
+        sink_printf(s, ", \"source\": ");
+        sink_json_string(s, bi_mem_source_name(r->source));
+        sink_printf(s, "}");
+    }
+    sink_printf(s, "]");
+}
+
+static void write_modules(const struct sink *s, const struct boot_info *bi, const uint32_t *crcs)
+{
+    key(s, "modules");
+    sink_printf(s, "[");
+    for (uint32_t i = 0; i < bi->module_count && i < BI_MODULE_MAX; i++) {
+        const struct bi_module *m = &bi->modules[i];
+        sink_printf(s, "%s{\"name\": ", i == 0 ? "" : ", ");
+        sink_json_string(s, m->name);
+        sink_printf(s, ", \"base\": ");
+        hex(s, m->base);
+        sink_printf(s, ", \"size\": ");
+        hex(s, m->size);
+        sink_printf(s, ", \"cmdline\": ");
+        sink_json_string(s, m->cmdline);
+        if (crcs != NULL) {
+            sink_printf(s, ", \"crc32\": %u}", (unsigned)crcs[i]);
+        } else {
+            sink_printf(s, ", \"crc32\": null}");
+        }
+    }
+    sink_printf(s, "]");
+}
+
+static void write_framebuffer(const struct sink *s, const struct boot_info *bi)
+{
+    const struct bi_framebuffer *fb = &bi->framebuffer;
+    key(s, "framebuffer");
+    if (fb->source == BI_FB_NONE) {
+        sink_printf(s, "null");
+        return;
+    }
+    sink_printf(s, "{\"base\": ");
+    hex(s, fb->base);
+    sink_printf(s, ", \"width\": %u, \"height\": %u, \"pitch\": %u, \"bpp\": %u, \"source\": ",
+                (unsigned)fb->width, (unsigned)fb->height, (unsigned)fb->pitch,
+                (unsigned)fb->bpp);
+    sink_json_string(s, bi_fb_source_name(fb->source));
+    sink_printf(s, "}");
+}
+
+void bi_json_write(const struct sink *s, const struct boot_info *bi,
+                   const uint32_t *module_crc32s)
+{
+    key(s, "protocol");
+    sink_json_string(s, bi_protocol_name(bi->protocol));
+    sink_printf(s, ", ");
+    key(s, "loader");
+    sink_json_string(s, bi->loader);
+    sink_printf(s, ", ");
+    key(s, "cmdline");
+    sink_json_string(s, bi->cmdline);
+    sink_printf(s, ", ");
+    write_memory(s, bi);
+    sink_printf(s, ", ");
+    write_modules(s, bi, module_crc32s);
+    sink_printf(s, ", ");
+    write_framebuffer(s, bi);
+    sink_printf(s, ", ");
+    key(s, "dtb");
+    if (bi->dtb_size != 0) {
+        hex(s, bi->dtb_base);
+    } else {
+        sink_printf(s, "null");
+    }
+    sink_printf(s, ", ");
+    key(s, "rsdp");
+    if (bi->rsdp != 0) {
+        hex(s, bi->rsdp);
+    } else {
+        sink_printf(s, "null");
+    }
+    sink_printf(s, ", \"cpus\": %u", (unsigned)bi->cpu_count);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Unaligned little- and big-endian loads shared by the boot parsers. */
+#ifndef KEEL_BOOT_BYTES_H
+#define KEEL_BOOT_BYTES_H
+
+#include <stdint.h>
+
+/*
+ * Loader data is read byte by byte: nothing guarantees its alignment, and the same
+ * code has to be correct on both arches and under UBSan on the host.
+ */
+static inline uint16_t load_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)load_le32(p) | ((uint64_t)load_le32(p + 4) << 32);
+}
+
+static inline uint32_t load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+           (uint32_t)p[3];
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    return ((uint64_t)load_be32(p) << 32) | (uint64_t)load_be32(p + 4);
+}
+
+/* True when [off, off + len) lies inside [0, size), without overflow. */
+static inline int range_inside(uint64_t off, uint64_t len, uint64_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+#endif

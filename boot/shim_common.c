@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* The parts of the boot shims that do not depend on the protocol. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <keel/errors.h>
+#include <keel/memmap.h>
+
+#include "shim_internal.h"
+
+/*
+ * Scratch space for the raw ranges of one shim call. It is static rather than on the
+ * stack because 12 KiB is a large share of the boot stack; the shims run once, on the
+ * boot CPU, before anything else could call them.
+ */
+static struct bi_mem_range shim_scratch[SHIM_RAW_MAX];
+
+void shim_ranges_init(struct shim_ranges *rs)
+{
+    rs->range = shim_scratch;
+    rs->count = 0;
+    rs->cap = SHIM_RAW_MAX;
+}
+
+int shim_add_range(struct shim_ranges *rs, uint64_t base, uint64_t size, uint32_t type,
+                   uint32_t source)
+{
+    if (rs->count == rs->cap) {
+        return KEEL_E_MEM_TOO_MANY;
+    }
+    struct bi_mem_range *r = &rs->range[rs->count++];
+    r->base = base;
+    r->size = size;
+    r->type = type;
+    r->source = source;
+    return KEEL_OK;
+}
+
+int shim_copy_string(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap) {
+        return KEEL_E_TOO_LONG;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return KEEL_OK;
+}
+
+const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len)
+{
+    if (env == NULL || env->phys_ptr == NULL) {
+        return NULL;
+    }
+    return env->phys_ptr(env->ctx, pa, len);
+}
+
+bool shim_overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
+{
+    if (a_size == 0 || b_size == 0) {
+        return false;
+    }
+    /* Compare inclusive ends so that ranges touching 2^64 do not wrap. */
+    uint64_t a_last = a + (a_size - 1);
+    uint64_t b_last = b + (b_size - 1);
+    return a <= b_last && b <= a_last;
+}
+
+int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, uint64_t base,
+                      uint64_t size)
+{
+    if (size == 0) {
+        return KEEL_OK;
+    }
+    if (size - 1 > UINT64_MAX - base) {
+        return KEEL_E_MODULE_NOT_IN_RAM;
+    }
+    if (shim_overlaps(base, size, env->kernel_base, env->kernel_size)) {
+        return KEEL_E_MODULE_OVERLAPS_KERNEL;
+    }
+    /*
+     * Walk forward through the union of usable ranges; each step either moves `pos`
+     * past one more range or fails, so there are at most count steps.
+     */
+    uint64_t pos = base;
+    uint64_t last = base + (size - 1);
+    for (size_t step = 0; step <= rs->count; step++) {
+        bool moved = false;
+        for (size_t i = 0; i < rs->count; i++) {
+            const struct bi_mem_range *r = &rs->range[i];
+            if (r->type != BI_MEM_USABLE || r->size == 0 || r->size - 1 > UINT64_MAX - r->base) {
+                continue;
+            }
+            uint64_t r_last = r->base + (r->size - 1);
+            if (r->base <= pos && pos <= r_last) {
+                if (r_last >= last) {
+                    return KEEL_OK;
+                }
+                pos = r_last + 1;
+                moved = true;
+            }
+        }
+        if (!moved) {
+            break;
+        }
+    }
+    return KEEL_E_MODULE_NOT_IN_RAM;
+}
+
+int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi)
+{
+    if (env->kernel_size != 0) {
+        int err = shim_add_range(rs, env->kernel_base, env->kernel_size, BI_MEM_KERNEL,
+                                 BI_SRC_KERNEL);
+        if (err != KEEL_OK) {
+            return err;
+        }
+    }
+    size_t count = 0;
+    int err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    bi->mem_count = (uint32_t)count;
+    return KEEL_OK;
+}

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/* The device-tree boot shim: a DTB (and its initrd) in, a struct boot_info out. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <keel/boot_info.h>
+#include <keel/errors.h>
+#include <keel/shim.h>
+
+#include "cpio.h"
+#include "devicetree.h"
+#include "shim_internal.h"
+
+/* A path of the root and one child, for reading that child's reg with the root's cells. */
+static void path2(struct fdt_path *path, uint32_t parent_path_depth, const struct fdt_path *parent,
+                  uint32_t child)
+{
+    for (uint32_t i = 0; i < parent_path_depth; i++) {
+        path->node[i] = parent->node[i];
+    }
+    path->node[parent_path_depth] = child;
+    path->depth = parent_path_depth + 1;
+}
+
+/* Adds every reg entry of path's last node as one range. */
+static int add_reg_ranges(const struct fdt *fdt, const struct fdt_path *path,
+                          struct shim_ranges *rs, uint32_t type, uint32_t source)
+{
+    uint64_t base, size;
+    uint32_t count;
+    int err = fdt_reg(fdt, path, 0, &base, &size, &count);
+    if (err == KEEL_E_FDT_NOT_FOUND) {
+        return KEEL_OK;
+    }
+    for (uint32_t i = 0; i < count && err == KEEL_OK; i++) {
+        err = fdt_reg(fdt, path, i, &base, &size, &count);
+        if (err == KEEL_OK) {
+            err = shim_add_range(rs, base, size, type, source);
+        }
+    }
+    return err;
+}
+
+static bool is_memory_node(const struct fdt *fdt, uint32_t node)
+{
+    struct fdt_prop prop;
+    if (fdt_get_prop(fdt, node, "device_type", &prop)) {
+        const char *type = fdt_prop_string(&prop);
+        return type != NULL && strcmp(type, "memory") == 0;
+    }
+    const char *name = fdt_node_name(fdt, node);
+    return strncmp(name, "memory", 6) == 0 && (name[6] == '\0' || name[6] == '@');
+}
+
+static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
+{
+    struct fdt_path root = { .depth = 1, .node = { 0 } };
+    struct fdt_path path;
+    uint32_t ac, sc, child;
+    int err = fdt_cells(fdt, 0, &ac, &sc);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    for (bool ok = fdt_first_child(fdt, 0, &child); ok && err == KEEL_OK;
+         ok = fdt_next_sibling(fdt, child, &child)) {
+        if (is_memory_node(fdt, child) && fdt_node_enabled(fdt, child)) {
+            path2(&path, 1, &root, child);
+            err = add_reg_ranges(fdt, &path, rs, BI_MEM_USABLE, BI_SRC_FDT_MEMORY);
+        }
+    }
+    for (uint32_t i = 0; i < fdt->rsv_count && err == KEEL_OK; i++) {
+        uint64_t base, size;
+        fdt_memreserve(fdt, i, &base, &size);
+        err = shim_add_range(rs, base, size, BI_MEM_RESERVED, BI_SRC_FDT_MEMRESERVE);
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+
+    /* Children without reg (only size and alloc-ranges) are the OS's to place; skip them. */
+    struct fdt_path rm;
+    if (fdt_find_path(fdt, "/reserved-memory", 16, &rm) != KEEL_OK) {
+        return KEEL_OK;
+    }
+    err = fdt_cells(fdt, rm.node[1], &ac, &sc);
+    for (bool ok = fdt_first_child(fdt, rm.node[1], &child); ok && err == KEEL_OK;
+         ok = fdt_next_sibling(fdt, child, &child)) {
+        if (fdt_node_enabled(fdt, child)) {
+            path2(&path, 2, &rm, child);
+            err = add_reg_ranges(fdt, &path, rs, BI_MEM_RESERVED, BI_SRC_FDT_RESERVED);
+        }
+    }
+    return err;
+}
+
+/* The console from a node that is an arm,pl011; other UARTs leave the arch's default. */
+static void console_from_node(const struct fdt *fdt, const struct fdt_path *path,
+                              struct boot_info *bi)
+{
+    struct fdt_prop prop;
+    uint64_t base, size;
+    uint32_t count;
+    uint32_t node = path->node[path->depth - 1];
+    if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
+        !fdt_prop_has_string(&prop, "arm,pl011")) {
+        return;
+    }
+    if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
+        fdt_translate(fdt, path, &base) != KEEL_OK) {
+        return;
+    }
+    bi->console.kind = BI_CONSOLE_PL011;
+    bi->console.base = base;
+}
+
+static bool stdout_node(const struct fdt *fdt, uint32_t chosen, const char *prop_name,
+                        struct fdt_path *path)
+{
+    struct fdt_prop prop;
+    if (!fdt_get_prop(fdt, chosen, prop_name, &prop)) {
+        return false;
+    }
+    const char *value = fdt_prop_string(&prop);
+    if (value == NULL) {
+        return false;
+    }
+    /* "serial0:115200n8": the part after ':' is UART options, not part of the path. */
+    size_t len = 0;
+    while (value[len] != '\0' && value[len] != ':') {
+        len++;
+    }
+    return fdt_find_path(fdt, value, len, path) == KEEL_OK;
+}
+
+static void find_console(const struct fdt *fdt, int chosen_found, uint32_t chosen,
+                         struct boot_info *bi)
+{
+    struct fdt_path path;
+    if (chosen_found && (stdout_node(fdt, chosen, "stdout-path", &path) ||
+                         stdout_node(fdt, chosen, "linux,stdout-path", &path))) {
+        console_from_node(fdt, &path, bi);
+        return;
+    }
+    /* No usable stdout-path: take the first enabled PL011 in the tree. */
+    path.depth = 0;
+    while (fdt_walk_next(fdt, &path)) {
+        struct fdt_prop prop;
+        uint32_t node = path.node[path.depth - 1];
+        if (fdt_get_prop(fdt, node, "compatible", &prop) &&
+            fdt_prop_has_string(&prop, "arm,pl011") && fdt_node_enabled(fdt, node)) {
+            console_from_node(fdt, &path, bi);
+            return;
+        }
+    }
+}
+
+static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
+{
+    struct fdt_path cpus, path;
+    uint32_t child;
+    if (fdt_find_path(fdt, "/cpus", 5, &cpus) != KEEL_OK) {
+        return KEEL_OK;
+    }
+    uint32_t ac, sc;
+    int err = fdt_cells(fdt, cpus.node[1], &ac, &sc);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    for (bool ok = fdt_first_child(fdt, cpus.node[1], &child); ok;
+         ok = fdt_next_sibling(fdt, child, &child)) {
+        struct fdt_prop prop;
+        const char *type;
+        if (!fdt_get_prop(fdt, child, "device_type", &prop) ||
+            (type = fdt_prop_string(&prop)) == NULL || strcmp(type, "cpu") != 0) {
+            continue;
+        }
+        uint64_t mpidr, size;
+        uint32_t count;
+        path2(&path, 2, &cpus, child);
+        err = fdt_reg(fdt, &path, 0, &mpidr, &size, &count);
+        if (err != KEEL_OK) {
+            return err == KEEL_E_FDT_NOT_FOUND ? KEEL_E_FDT_PROP : err;
+        }
+        /* CPUs past BI_CPU_MAX are left offline rather than failing the boot. */
+        if (bi->cpu_count < BI_CPU_MAX) {
+            bi->cpu_ids[bi->cpu_count++] = mpidr;
+        }
+        if (bi->cpu_method == BI_CPU_METHOD_NONE &&
+            fdt_get_prop(fdt, child, "enable-method", &prop)) {
+            const char *method = fdt_prop_string(&prop);
+            if (method != NULL && strcmp(method, "psci") == 0) {
+                bi->cpu_method = BI_CPU_METHOD_PSCI;
+            } else if (method != NULL && strcmp(method, "spin-table") == 0) {
+                bi->cpu_method = BI_CPU_METHOD_SPIN_TABLE;
+            }
+        }
+    }
+    return KEEL_OK;
+}
+
+static bool prop_u32(const struct fdt *fdt, uint32_t node, const char *name, uint32_t *value)
+{
+    struct fdt_prop prop;
+    uint64_t v;
+    if (!fdt_get_prop(fdt, node, name, &prop) || prop.len != 4 ||
+        fdt_prop_u64(&prop, &v) != KEEL_OK) {
+        return false;
+    }
+    *value = (uint32_t)v;
+    return true;
+}
+
+/* Fills bi->framebuffer from a simple-framebuffer node; false when the node is unusable. */
+static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *path,
+                               struct boot_info *bi, uint64_t *fb_size)
+{
+    struct fdt_prop prop;
+    struct bi_framebuffer fb;
+    uint64_t base, size;
+    uint32_t count;
+    uint32_t node = path->node[path->depth - 1];
+
+    memset(&fb, 0, sizeof(fb));
+    if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
+        !fdt_prop_has_string(&prop, "simple-framebuffer") || !fdt_node_enabled(fdt, node)) {
+        return false;
+    }
+    if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
+        fdt_translate(fdt, path, &base) != KEEL_OK || !prop_u32(fdt, node, "width", &fb.width) ||
+        !prop_u32(fdt, node, "height", &fb.height) || !prop_u32(fdt, node, "stride", &fb.pitch) ||
+        !fdt_get_prop(fdt, node, "format", &prop)) {
+        return false;
+    }
+    const char *format = fdt_prop_string(&prop);
+    if (format == NULL) {
+        return false;
+    }
+    if (strcmp(format, "a8r8g8b8") == 0 || strcmp(format, "x8r8g8b8") == 0) {
+        fb.bpp = 32;
+        fb.red_pos = 16;
+        fb.red_size = 8;
+        fb.green_pos = 8;
+        fb.green_size = 8;
+        fb.blue_pos = 0;
+        fb.blue_size = 8;
+    } else if (strcmp(format, "r5g6b5") == 0) {
+        fb.bpp = 16;
+        fb.red_pos = 11;
+        fb.red_size = 5;
+        fb.green_pos = 5;
+        fb.green_size = 6;
+        fb.blue_pos = 0;
+        fb.blue_size = 5;
+    } else {
+        return false;
+    }
+    fb.base = base;
+    fb.source = BI_FB_SIMPLE_FRAMEBUFFER;
+    bi->framebuffer = fb;
+    *fb_size = size != 0 ? size : (uint64_t)fb.pitch * fb.height;
+    return true;
+}
+
+static int find_framebuffer(const struct fdt *fdt, int chosen_found, uint32_t chosen,
+                            struct shim_ranges *rs, struct boot_info *bi)
+{
+    struct fdt_path parent = { .depth = 1, .node = { 0 } };
+    struct fdt_path path;
+    uint64_t size = 0;
+    bool found = false;
+    /* /chosen first (where loaders put it), then the root's children. */
+    for (int pass = chosen_found ? 0 : 1; pass < 2 && !found; pass++) {
+        uint32_t child;
+        uint32_t node = pass == 0 ? chosen : 0;
+        parent.depth = pass == 0 ? 2 : 1;
+        parent.node[1] = chosen;
+        for (bool ok = fdt_first_child(fdt, node, &child); ok && !found;
+             ok = fdt_next_sibling(fdt, child, &child)) {
+            path2(&path, parent.depth, &parent, child);
+            found = simple_framebuffer(fdt, &path, bi, &size);
+        }
+    }
+    if (!found || size == 0) {
+        return KEEL_OK;
+    }
+    return shim_add_range(rs, bi->framebuffer.base, size, BI_MEM_FRAMEBUFFER,
+                          BI_SRC_FRAMEBUFFER);
+}
+
+static int chosen_u64(const struct fdt *fdt, uint32_t chosen, const char *name, uint64_t *value,
+                      bool *present)
+{
+    struct fdt_prop prop;
+    *present = fdt_get_prop(fdt, chosen, name, &prop);
+    if (!*present) {
+        return KEEL_OK;
+    }
+    return fdt_prop_u64(&prop, value);
+}
+
+static int read_chosen(const struct fdt *fdt, uint32_t chosen, const char *loader,
+                       struct boot_info *bi)
+{
+    struct fdt_prop prop;
+    int err = KEEL_OK;
+    if (fdt_get_prop(fdt, chosen, "bootargs", &prop)) {
+        const char *args = fdt_prop_string(&prop);
+        if (args == NULL) {
+            return KEEL_E_FDT_PROP;
+        }
+        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), args, strlen(args));
+    }
+    /* U-Boot stamps its version into /chosen of every tree it hands to an OS. */
+    if (fdt_get_prop(fdt, chosen, "u-boot,version", &prop)) {
+        loader = "u-boot";
+    }
+    if (err == KEEL_OK) {
+        err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader));
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+
+    uint64_t start = 0, end = 0;
+    bool has_start, has_end;
+    err = chosen_u64(fdt, chosen, "linux,initrd-start", &start, &has_start);
+    if (err == KEEL_OK) {
+        err = chosen_u64(fdt, chosen, "linux,initrd-end", &end, &has_end);
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+    if (has_start != has_end || end < start) {
+        return KEEL_E_FDT_INITRD;
+    }
+    bi->initrd_base = end > start ? start : 0;
+    bi->initrd_size = end - start;
+    return KEEL_OK;
+}
+
+/* One module per regular file of the initrd; the data stays where it is in memory. */
+static int add_initrd_modules(const struct shim_env *env, struct boot_info *bi)
+{
+    const void *initrd = shim_phys_ptr(env, bi->initrd_base, bi->initrd_size);
+    if (initrd == NULL) {
+        return KEEL_E_INITRD_UNREACHABLE;
+    }
+    struct cpio_iter it;
+    struct cpio_file file;
+    bool found;
+    cpio_iter_init(&it, initrd, (size_t)bi->initrd_size);
+    for (;;) {
+        int err = cpio_next_file(&it, &file, &found);
+        if (err != KEEL_OK) {
+            return err;
+        }
+        if (!found) {
+            return KEEL_OK;
+        }
+        if (bi->module_count == BI_MODULE_MAX) {
+            return KEEL_E_MODULE_TOO_MANY;
+        }
+        struct bi_module *m = &bi->modules[bi->module_count];
+        err = shim_copy_string(m->name, sizeof(m->name), file.name, file.name_len);
+        if (err != KEEL_OK) {
+            return err;
+        }
+        m->base = bi->initrd_base + file.data_offset;
+        m->size = file.size;
+        m->cmdline[0] = '\0';
+        bi->module_count++;
+    }
+}
+
+int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
+             const struct shim_env *env, struct boot_info *bi)
+{
+    struct fdt fdt;
+    struct shim_ranges rs;
+    struct fdt_path chosen_path;
+
+    bi_init(bi);
+    bi->protocol = BI_PROTO_FDT;
+    bi->entry_state = env->entry_state;
+    bi->kernel_base = env->kernel_base;
+    bi->kernel_size = env->kernel_size;
+    int err = fdt_init(&fdt, dtb, avail);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    bi->dtb_base = dtb_pa;
+    bi->dtb_size = fdt.total_size;
+    bi->info_base = dtb_pa;
+    bi->info_size = fdt.total_size;
+
+    int chosen_found = fdt_find_path(&fdt, "/chosen", 7, &chosen_path) == KEEL_OK;
+    uint32_t chosen = chosen_found ? chosen_path.node[1] : 0;
+    if (chosen_found) {
+        err = read_chosen(&fdt, chosen, loader != NULL ? loader : "unknown", bi);
+    } else {
+        const char *name = loader != NULL ? loader : "unknown";
+        err = shim_copy_string(bi->loader, sizeof(bi->loader), name, strlen(name));
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+
+    shim_ranges_init(&rs);
+    err = add_memory(&fdt, &rs);
+    if (err == KEEL_OK) {
+        err = shim_add_range(&rs, dtb_pa, fdt.total_size, BI_MEM_BOOT_INFO, BI_SRC_DTB);
+    }
+    if (err == KEEL_OK && bi->initrd_size != 0) {
+        err = shim_check_module(&rs, env, bi->initrd_base, bi->initrd_size);
+        if (err == KEEL_OK) {
+            err = shim_add_range(&rs, bi->initrd_base, bi->initrd_size, BI_MEM_MODULE,
+                                 BI_SRC_INITRD);
+        }
+        if (err == KEEL_OK) {
+            err = add_initrd_modules(env, bi);
+        }
+    }
+    if (err == KEEL_OK) {
+        err = find_cpus(&fdt, bi);
+    }
+    if (err == KEEL_OK) {
+        err = find_framebuffer(&fdt, chosen_found, chosen, &rs, bi);
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+    find_console(&fdt, chosen_found, chosen, bi);
+    return shim_finish(&rs, env, bi);
+}

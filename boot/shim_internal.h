@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers the multiboot2 and FDT shims share: raw range collection, strings, final checks. */
+#ifndef KEEL_BOOT_SHIM_INTERNAL_H
+#define KEEL_BOOT_SHIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+#include <keel/shim.h>
+
+/* Raw (un-normalised) ranges a shim may collect before memmap_normalise. */
+#define SHIM_RAW_MAX 512u
+
+struct shim_ranges {
+    struct bi_mem_range *range;
+    size_t count;
+    size_t cap;
+};
+
+/* Hands out the static scratch array (shims run one at a time, on one CPU). */
+void shim_ranges_init(struct shim_ranges *rs);
+
+/* Appends a range; KEEL_E_MEM_TOO_MANY when the scratch array is full. */
+int shim_add_range(struct shim_ranges *rs, uint64_t base, uint64_t size, uint32_t type,
+                   uint32_t source);
+
+/* Copies `len` bytes of `src` and a NUL into dst[cap]; KEEL_E_TOO_LONG if they do not fit. */
+int shim_copy_string(char *dst, size_t cap, const char *src, size_t len);
+
+/* env->phys_ptr, or NULL when the environment has none. */
+const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len);
+
+/* Do [a, a + a_size) and [b, b + b_size) share a byte? Sizes of 0 never overlap. */
+bool shim_overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size);
+
+/*
+ * Checks that [base, base + size) does not overlap the kernel image and lies inside
+ * the usable RAM the firmware reported (the union of the USABLE ranges collected so
+ * far). Returns KEEL_OK, KEEL_E_MODULE_OVERLAPS_KERNEL or KEEL_E_MODULE_NOT_IN_RAM.
+ */
+int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, uint64_t base,
+                      uint64_t size);
+
+/* Adds the kernel image's range and normalises everything into bi->mem. */
+int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi);
+
+#endif

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* The multiboot2 boot shim: a GRUB information structure in, a struct boot_info out. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <keel/boot_info.h>
+#include <keel/errors.h>
+#include <keel/shim.h>
+
+#include "acpi.h"
+#include "multiboot2.h"
+#include "shim_internal.h"
+
+/* EFI memory types (UEFI specification, EFI_MEMORY_TYPE). */
+#define EFI_LOADER_CODE 1u
+#define EFI_LOADER_DATA 2u
+#define EFI_BOOT_SERVICES_CODE 3u
+#define EFI_BOOT_SERVICES_DATA 4u
+#define EFI_CONVENTIONAL 7u
+#define EFI_UNUSABLE 8u
+#define EFI_ACPI_RECLAIM 9u
+#define EFI_ACPI_NVS 10u
+
+static uint32_t e820_type(uint32_t type)
+{
+    switch (type) {
+    case MB2_MEM_AVAILABLE:
+        return BI_MEM_USABLE;
+    case MB2_MEM_ACPI_RECLAIMABLE:
+        return BI_MEM_ACPI_RECLAIMABLE;
+    case MB2_MEM_NVS:
+        return BI_MEM_ACPI_NVS;
+    case MB2_MEM_BADRAM:
+        return BI_MEM_BAD;
+    default:
+        return BI_MEM_RESERVED;
+    }
+}
+
+static uint32_t efi_type(uint32_t type)
+{
+    switch (type) {
+    case EFI_LOADER_CODE:
+    case EFI_LOADER_DATA:
+    case EFI_BOOT_SERVICES_CODE:
+    case EFI_BOOT_SERVICES_DATA:
+    case EFI_CONVENTIONAL:
+        return BI_MEM_USABLE;
+    case EFI_ACPI_RECLAIM:
+        return BI_MEM_ACPI_RECLAIMABLE;
+    case EFI_ACPI_NVS:
+        return BI_MEM_ACPI_NVS;
+    case EFI_UNUSABLE:
+        return BI_MEM_BAD;
+    default:
+        return BI_MEM_RESERVED;
+    }
+}
+
+static int add_memory(const struct mb2_info *mb, struct shim_ranges *rs)
+{
+    struct mb2_mem_entry e;
+    int err = KEEL_OK;
+    if (mb->mmap != NULL) {
+        for (uint32_t i = 0; i < mb->mmap_count && err == KEEL_OK; i++) {
+            mb2_mmap_entry(mb, i, &e);
+            err = shim_add_range(rs, e.base, e.length, e820_type(e.type), BI_SRC_MB2_MMAP);
+        }
+        return err;
+    }
+    /* GRUB on UEFI may pass only the EFI map; it is the memory map then. */
+    for (uint32_t i = 0; i < mb->efi_mmap_count && err == KEEL_OK; i++) {
+        err = mb2_efi_mmap_entry(mb, i, &e);
+        if (err == KEEL_OK) {
+            err = shim_add_range(rs, e.base, e.length, efi_type(e.type), BI_SRC_MB2_EFI_MMAP);
+        }
+    }
+    return err;
+}
+
+/*
+ * Multiboot2 modules carry only a string. By convention (docs/boot-protocols.md) its
+ * first word names the module; the name is that word's last path component, and the
+ * command line is the whole string. A module without a string is "module<N>".
+ */
+static int module_name(const char *cmdline, uint32_t index, char *name, size_t cap)
+{
+    const char *p = cmdline;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    const char *word = p;
+    while (*p != '\0' && *p != ' ' && *p != '\t') {
+        if (*p == '/') {
+            word = p + 1;
+        }
+        p++;
+    }
+    if (p > word) {
+        return shim_copy_string(name, cap, word, (size_t)(p - word));
+    }
+    char buf[16] = "module";
+    size_t len = 6;
+    char digits[10];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index != 0);
+    while (n > 0) {
+        buf[len++] = digits[--n];
+    }
+    return shim_copy_string(name, cap, buf, len);
+}
+
+static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct boot_info *bi)
+{
+    if (mb->module_count > BI_MODULE_MAX) {
+        return KEEL_E_MODULE_TOO_MANY;
+    }
+    uint32_t cursor = 0;
+    struct mb2_module mod;
+    while (mb2_next_module(mb, &cursor, &mod)) {
+        struct bi_module *m = &bi->modules[bi->module_count];
+        m->base = mod.start;
+        m->size = (uint64_t)mod.end - mod.start;
+        int err = shim_copy_string(m->cmdline, sizeof(m->cmdline), mod.cmdline,
+                                   strlen(mod.cmdline));
+        if (err == KEEL_OK) {
+            err = module_name(mod.cmdline, bi->module_count, m->name, sizeof(m->name));
+        }
+        if (err == KEEL_OK && m->size != 0) {
+            err = shim_add_range(rs, m->base, m->size, BI_MEM_MODULE, BI_SRC_MB2_MODULE);
+        }
+        if (err != KEEL_OK) {
+            return err;
+        }
+        bi->module_count++;
+    }
+    return KEEL_OK;
+}
+
+static int add_framebuffer(const struct mb2_info *mb, struct shim_ranges *rs,
+                           struct boot_info *bi)
+{
+    const struct mb2_framebuffer *f = &mb->framebuffer;
+    /* EGA text and indexed colour are no linear RGB framebuffer for Keel's console. */
+    if (!mb->has_framebuffer || f->type != MB2_FB_TYPE_RGB) {
+        return KEEL_OK;
+    }
+    struct bi_framebuffer *fb = &bi->framebuffer;
+    fb->base = f->addr;
+    fb->width = f->width;
+    fb->height = f->height;
+    fb->pitch = f->pitch;
+    fb->bpp = f->bpp;
+    fb->red_pos = f->red_pos;
+    fb->red_size = f->red_size;
+    fb->green_pos = f->green_pos;
+    fb->green_size = f->green_size;
+    fb->blue_pos = f->blue_pos;
+    fb->blue_size = f->blue_size;
+    fb->source = BI_FB_MULTIBOOT2;
+    uint64_t size = (uint64_t)f->pitch * f->height;
+    if (size == 0) {
+        return KEEL_OK;
+    }
+    return shim_add_range(rs, f->addr, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
+}
+
+int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t avail,
+                    const struct shim_env *env, struct boot_info *bi)
+{
+    struct mb2_info mb;
+    struct shim_ranges rs;
+
+    bi_init(bi);
+    bi->protocol = BI_PROTO_MULTIBOOT2;
+    bi->entry_state = env->entry_state;
+    bi->kernel_base = env->kernel_base;
+    bi->kernel_size = env->kernel_size;
+    if (magic == MB2_BOOTLOADER_MAGIC && (info_pa & 7u) != 0) {
+        return KEEL_E_MB2_ALIGN;
+    }
+    int err = mb2_parse(magic, info, avail, &mb);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    bi->info_base = info_pa;
+    bi->info_size = mb.total_size;
+
+    const char *loader = mb.loader_name != NULL ? mb.loader_name : "unknown";
+    err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader));
+    if (err == KEEL_OK && mb.cmdline != NULL) {
+        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), mb.cmdline,
+                               strlen(mb.cmdline));
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+
+    shim_ranges_init(&rs);
+    err = add_memory(&mb, &rs);
+    if (err == KEEL_OK) {
+        err = shim_add_range(&rs, info_pa, mb.total_size, BI_MEM_BOOT_INFO, BI_SRC_MB2_INFO);
+    }
+    if (err == KEEL_OK) {
+        err = add_modules(&mb, &rs, bi);
+    }
+    for (uint32_t i = 0; i < bi->module_count && err == KEEL_OK; i++) {
+        err = shim_check_module(&rs, env, bi->modules[i].base, bi->modules[i].size);
+    }
+    if (err == KEEL_OK) {
+        err = add_framebuffer(&mb, &rs, bi);
+    }
+    if (err == KEEL_OK && mb.rsdp_offset != 0) {
+        bi->rsdp = info_pa + mb.rsdp_offset;
+        bi->rsdp_revision = mb.blob[mb.rsdp_offset + 15];
+        err = acpi_scan(bi->rsdp, env, bi);
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+    return shim_finish(&rs, env, bi);
+}

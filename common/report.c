@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The boot report: a readable summary, then one KEEL-REPORT line of JSON (docs/boot-report.md). */
+#include <keel/arch.h>
+#include <keel/console.h>
+#include <keel/crc32.h>
+#include <keel/init.h>
+#include <keel/report.h>
+#include <keel/timeline.h>
+
+/*
+ * The CRC of each module, computed from its bytes in memory; a module that cannot
+ * be reached gets 0, which the tests would catch as a mismatch.
+ */
+static void module_crcs(const struct boot_info *bi, uint32_t *crcs)
+{
+    for (uint32_t i = 0; i < bi->module_count; i++) {
+        const struct bi_module *m = &bi->modules[i];
+        const void *p = arch_early_phys_ptr(m->base, m->size);
+
+        crcs[i] = p != NULL ? crc32_ieee(0, p, m->size) : 0;
+    }
+}
+
+static void print_summary(const struct boot_info *bi)
+{
+    kprintf("keel: %s via %s (%s), %u memory ranges, %u modules, %u cpus\n", arch_name,
+            bi_protocol_name(bi->protocol), bi->loader, bi->mem_count, bi->module_count,
+            bi->cpu_count);
+    for (uint32_t i = 0; i < bi->mem_count; i++) {
+        const struct bi_mem_range *r = &bi->mem[i];
+        kprintf("keel:   %016llx-%016llx %-22s %s\n", (unsigned long long)r->base,
+                (unsigned long long)(r->base + r->size - 1), bi_mem_type_name(r->type),
+                bi_mem_source_name(r->source));
+    }
+}
+
+void keel_report(const struct boot_info *bi)
+{
+    static uint32_t crcs[BI_MODULE_MAX];
+    const struct sink *s = &console_sink;
+    const struct timeline_entry *t;
+
+    module_crcs(bi, crcs);
+    print_summary(bi);
+    timeline_mark("report");
+
+    uint64_t start = arch_entry_cycles();
+    unsigned count = timeline_get(&t);
+
+    sink_printf(s, "KEEL-REPORT {\"arch\": ");
+    sink_json_string(s, arch_name);
+    sink_printf(s, ", ");
+    arch_report_entry(s, bi->entry_state);
+    sink_printf(s, ", ");
+    bi_json_write(s, bi, crcs);
+    sink_printf(s, ", \"timeline\": [{\"stage\": \"entry\", \"ticks\": 0}");
+    for (unsigned i = 0; i < count; i++) {
+        sink_printf(s, ", {\"stage\": ");
+        sink_json_string(s, t[i].stage);
+        sink_printf(s, ", \"ticks\": %llu}", (unsigned long long)(t[i].ticks - start));
+    }
+    sink_printf(s, "], \"ticks_per_second\": %llu}\n",
+                (unsigned long long)arch_cycles_per_second());
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The boot timeline: cycle-counter stamps per stage, printed in the boot report. */
+#include <keel/arch.h>
+#include <keel/init.h>
+#include <keel/timeline.h>
+
+#define TIMELINE_MAX 32
+
+static struct timeline_entry entries[TIMELINE_MAX];
+static unsigned entry_count;
+
+void timeline_mark(const char *stage)
+{
+    /* Marks past the table's end are dropped: the timeline is a report, not a log. */
+    if (entry_count < TIMELINE_MAX) {
+        entries[entry_count].stage = stage;
+        entries[entry_count].ticks = arch_cycles();
+        entry_count++;
+    }
+}
+
+unsigned timeline_get(const struct timeline_entry **out)
+{
+    *out = entries;
+    return entry_count;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Every hook an architecture must provide; one arch directory per build, strong symbols. */
+#ifndef KEEL_ARCH_H
+#define KEEL_ARCH_H
+
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include <keel/boot_info.h>
+
+/*
+ * Each build compiles exactly one arch/ARCH directory. There are no weak defaults:
+ * a missing hook is a link error. docs/porting.md marks each hook mandatory or
+ * optional and says what a port must do; the comments here give the contract.
+ *
+ * "Early" below means: running on the boot stack the entry code set up, BSS cleared,
+ * exception vectors installed, on the loader's (or the entry code's) page tables.
+ */
+
+/* Exit codes the kernel leaves QEMU with. docs/boot-report.md lists them. */
+#define KEEL_EXIT_OK 0
+#define KEEL_EXIT_BAD_INPUT 2  /* the loader, firmware or DTB gave bad input */
+#define KEEL_EXIT_PANIC 3      /* a broken invariant inside Keel */
+#define KEEL_EXIT_EXCEPTION 4  /* an unexpected CPU exception */
+
+/*
+ * Write one byte to the early console (serial). Early; never fails; may be called
+ * before the console is initialised, in which case the byte is dropped. Polls the
+ * device with a bound, so it cannot hang on a missing UART.
+ */
+void arch_console_putc(char c);
+
+/*
+ * Leave the machine with an exit code: under QEMU the process exits with it (the
+ * mapping from the arch's exit device to the process status is in docs/targets.md).
+ * Early; never returns; if no exit device answers, the CPU halts with interrupts off.
+ */
+noreturn void arch_exit(int code);
+
+/* A free-running cycle counter (TSC, CNTVCT_EL0). Early; never fails. */
+uint64_t arch_cycles(void);
+
+/* The counter's frequency in Hz, measured or read once. Early; never fails (0 = unknown). */
+uint64_t arch_cycles_per_second(void);
+
+/* The counter value the entry code read at its first instruction. */
+uint64_t arch_entry_cycles(void);
+
+/*
+ * Switch the early console to the device the boot shim found (bi->console). Called
+ * once, early, right after the shim; a kind the arch does not drive is ignored and
+ * the console stays where the entry code put it.
+ */
+void arch_console_setup(const struct bi_console *console);
+
+/* Physical address at which the loader placed the first byte of Keel's image. Early. */
+uint64_t arch_kernel_phys_base(void);
+
+/*
+ * During the shim, physical memory is reachable 1:1 through the entry code's boot
+ * page tables up to an arch-defined limit. Returns a pointer to [pa, pa + len), or
+ * NULL when that range lies (partly) outside the window or wraps. Early; never fails.
+ */
+const void *arch_early_phys_ptr(uint64_t pa, uint64_t len);
+
+/*
+ * Writes the boot report's JSON member that says how the CPU was entered, from
+ * boot_info.entry_state: "entry_el": N on aarch64, "entry_mode": "NAME" on x86_64.
+ */
+struct sink;
+void arch_report_entry(const struct sink *s, uint32_t entry_state);
+
+/* The name the boot report uses for this arch: "x86_64" or "aarch64". */
+extern const char arch_name[];
+
+#endif

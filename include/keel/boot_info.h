@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* The one structure every boot shim fills and the common init sequence reads. */
+#ifndef KEEL_BOOT_INFO_H
+#define KEEL_BOOT_INFO_H
+
+#include <stdint.h>
+
+/*
+ * Every field is fixed-width and every array has an explicit count, so that the
+ * layout is the same in the kernel, in the host tools and in the tests. Strings are
+ * NUL-terminated inside their arrays; a shim refuses input that does not fit rather
+ * than truncating it.
+ */
+
+#define BOOT_INFO_MAGIC   UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
+#define BOOT_INFO_VERSION 1u
+
+#define BI_MEM_MAX        256u
+#define BI_MODULE_MAX     32u
+#define BI_CPU_MAX        64u
+#define BI_CMDLINE_MAX    1024u
+#define BI_LOADER_MAX     64u
+#define BI_NAME_MAX       64u
+#define BI_MOD_CMDLINE_MAX 256u
+
+/* How the kernel was entered. */
+enum bi_protocol {
+    BI_PROTO_NONE = 0,
+    BI_PROTO_MULTIBOOT2 = 1,
+    BI_PROTO_FDT = 2,
+    BI_PROTO_UEFI = 3,
+};
+
+/* x86_64 entry_state values: the CPU mode the loader handed over. */
+enum bi_x86_mode {
+    BI_X86_PROTECTED32 = 1, /* multiboot2 on BIOS: 32-bit protected mode, paging off */
+    BI_X86_LONG64 = 2,      /* already in long mode (UEFI) */
+};
+
+/*
+ * Memory types in increasing precedence: where input ranges overlap, the type with
+ * the larger value wins. Usable loses to everything; reserved and bad win over
+ * everything the loader or Keel itself claimed.
+ */
+enum bi_mem_type {
+    BI_MEM_USABLE = 1,
+    BI_MEM_BOOTLOADER_RECLAIMABLE = 2,
+    BI_MEM_BOOT_INFO = 3,
+    BI_MEM_MODULE = 4,
+    BI_MEM_KERNEL = 5,
+    BI_MEM_FRAMEBUFFER = 6,
+    BI_MEM_ACPI_RECLAIMABLE = 7,
+    BI_MEM_ACPI_NVS = 8,
+    BI_MEM_RESERVED = 9,
+    BI_MEM_BAD = 10,
+    BI_MEM_TYPE_MAX = BI_MEM_BAD,
+};
+
+/* Where a memory range came from. */
+enum bi_mem_source {
+    BI_SRC_NONE = 0,
+    BI_SRC_MB2_MMAP = 1,        /* multiboot2 memory map tag (e820) */
+    BI_SRC_MB2_EFI_MMAP = 2,    /* multiboot2 EFI memory map tag */
+    BI_SRC_MB2_INFO = 3,        /* the multiboot2 information structure itself */
+    BI_SRC_MB2_MODULE = 4,      /* a multiboot2 module */
+    BI_SRC_FDT_MEMORY = 5,      /* a /memory node */
+    BI_SRC_FDT_MEMRESERVE = 6,  /* the DTB's /memreserve/ block */
+    BI_SRC_FDT_RESERVED = 7,    /* a /reserved-memory child with reg */
+    BI_SRC_DTB = 8,             /* the DTB blob itself */
+    BI_SRC_INITRD = 9,          /* /chosen linux,initrd-start..end */
+    BI_SRC_KERNEL = 10,         /* Keel's own image */
+    BI_SRC_FRAMEBUFFER = 11,    /* the framebuffer the loader reported */
+    BI_SRC_EFI_MMAP = 12,       /* a UEFI GetMemoryMap result */
+    BI_SRC_MAX = BI_SRC_EFI_MMAP,
+};
+
+struct bi_mem_range {
+    uint64_t base;
+    uint64_t size;
+    uint32_t type;   /* enum bi_mem_type */
+    uint32_t source; /* enum bi_mem_source */
+};
+
+struct bi_module {
+    uint64_t base; /* physical */
+    uint64_t size;
+    char name[BI_NAME_MAX];
+    char cmdline[BI_MOD_CMDLINE_MAX];
+};
+
+enum bi_fb_source {
+    BI_FB_NONE = 0,
+    BI_FB_MULTIBOOT2 = 1,
+    BI_FB_RAMFB = 2,
+    BI_FB_SIMPLE_FRAMEBUFFER = 3,
+    BI_FB_GOP = 4,
+};
+
+/* A linear RGB framebuffer. */
+struct bi_framebuffer {
+    uint64_t base; /* physical */
+    uint32_t width;
+    uint32_t height;
+    uint32_t pitch; /* bytes per scanline */
+    uint8_t bpp;
+    uint8_t red_pos, red_size;
+    uint8_t green_pos, green_size;
+    uint8_t blue_pos, blue_size;
+    uint8_t reserved0;
+    uint32_t source; /* enum bi_fb_source; BI_FB_NONE when there is none */
+    uint32_t reserved1;
+};
+
+enum bi_console_kind {
+    BI_CONSOLE_NONE = 0,
+    BI_CONSOLE_UART16550_PIO = 1, /* base is an I/O port */
+    BI_CONSOLE_PL011 = 2,         /* base is a physical MMIO address */
+};
+
+struct bi_console {
+    uint32_t kind; /* enum bi_console_kind */
+    uint32_t reserved;
+    uint64_t base;
+};
+
+enum bi_cpu_method {
+    BI_CPU_METHOD_NONE = 0,
+    BI_CPU_METHOD_ACPI_MADT = 1,
+    BI_CPU_METHOD_PSCI = 2,
+    BI_CPU_METHOD_SPIN_TABLE = 3,
+};
+
+struct boot_info {
+    uint64_t magic;    /* BOOT_INFO_MAGIC */
+    uint32_t version;  /* BOOT_INFO_VERSION */
+    uint32_t size;     /* sizeof(struct boot_info) */
+
+    uint32_t protocol;    /* enum bi_protocol */
+    uint32_t entry_state; /* aarch64: exception level at entry; x86_64: enum bi_x86_mode */
+
+    char loader[BI_LOADER_MAX];
+    char cmdline[BI_CMDLINE_MAX];
+
+    uint64_t kernel_base; /* physical range of Keel's image */
+    uint64_t kernel_size;
+    uint64_t info_base;   /* the loader's own structure: multiboot2 info or DTB */
+    uint64_t info_size;
+    uint64_t dtb_base;    /* 0 when the loader gave no DTB */
+    uint64_t dtb_size;
+    uint64_t initrd_base; /* 0 when there is no initrd */
+    uint64_t initrd_size;
+    uint64_t rsdp;        /* physical address of the ACPI RSDP (or its copy), 0 if none */
+    uint32_t rsdp_revision;
+
+    uint32_t cpu_count;  /* CPUs found, including the boot CPU */
+    uint32_t cpu_method; /* enum bi_cpu_method */
+    uint32_t reserved0;
+    uint64_t cpu_ids[BI_CPU_MAX]; /* APIC IDs or MPIDR affinity values */
+
+    struct bi_console console;
+    struct bi_framebuffer framebuffer;
+
+    uint32_t mem_count;
+    uint32_t module_count;
+    struct bi_mem_range mem[BI_MEM_MAX]; /* sorted, disjoint, merged */
+    struct bi_module modules[BI_MODULE_MAX];
+};
+
+_Static_assert(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
+_Static_assert(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
+_Static_assert(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
+
+/* Names used by the boot report and keel-bootinfo. Never NULL. */
+const char *bi_mem_type_name(uint32_t type);
+const char *bi_mem_source_name(uint32_t source);
+const char *bi_protocol_name(uint32_t protocol);
+const char *bi_fb_source_name(uint32_t source);
+
+/* Resets *bi to an empty, valid boot_info (magic, version and size set). */
+void bi_init(struct boot_info *bi);
+
+#endif

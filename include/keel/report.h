@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The boot report: one "KEEL-REPORT {json}" line that tests and users parse. */
+#ifndef KEEL_REPORT_H
+#define KEEL_REPORT_H
+
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+#include <keel/fmt.h>
+
+/*
+ * Writes the JSON members (no braces) that describe `bi` itself: protocol, loader,
+ * cmdline, memory, modules, framebuffer, dtb, rsdp, cpus. `module_crc32s` holds one
+ * CRC per module, or is NULL when the bytes are not at hand (then crc32 is null).
+ * Implemented in boot/ so that keel-bootinfo prints exactly what the kernel does.
+ */
+void bi_json_write(const struct sink *s, const struct boot_info *bi,
+                   const uint32_t *module_crc32s);
+
+/* Prints a short readable summary and then the KEEL-REPORT line. */
+void keel_report(const struct boot_info *bi);
+
+#endif

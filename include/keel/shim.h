@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot shims: one call per protocol turns the loader's data into a struct boot_info. */
+#ifndef KEEL_SHIM_H
+#define KEEL_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+
+/*
+ * What a shim needs from its caller. The kernel and the host tools both call the
+ * shims; only this environment differs between them.
+ */
+/* EAX at a multiboot2 entry (Multiboot2 specification, 3.2). */
+#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+/* The first word of a flattened device tree, big-endian in the blob. */
+#define FDT_HEADER_MAGIC 0xd00dfeedu
+
+struct shim_env {
+    uint64_t kernel_base; /* physical range of the running image; size 0 on the host */
+    uint64_t kernel_size;
+    uint32_t entry_state; /* copied into boot_info.entry_state */
+    /*
+     * Returns a readable pointer to physical [pa, pa + len), or NULL when that range
+     * is not reachable (the shim then treats the data as absent or as an error, as
+     * the protocol demands). The kernel maps physical memory 1:1 during the shim;
+     * keel-bootinfo serves its input files at their recorded addresses.
+     */
+    const void *(*phys_ptr)(void *ctx, uint64_t pa, uint64_t len);
+    void *ctx;
+};
+
+/*
+ * Multiboot2: `magic` is EAX at entry, `info` points at the information structure
+ * (readable for at least `avail` bytes) whose physical address is `info_pa`.
+ * Returns KEEL_OK or a keel_err; on error *bi is unspecified.
+ */
+int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t avail,
+                    const struct shim_env *env, struct boot_info *bi);
+
+/*
+ * Flattened device tree: `dtb` points at the blob (readable for `avail` bytes),
+ * whose physical address is `dtb_pa`. `loader` names the loader when the DTB does
+ * not ("qemu"); a DTB that U-Boot passed says "u-boot" itself.
+ */
+int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
+             const struct shim_env *env, struct boot_info *bi);
+
+#endif

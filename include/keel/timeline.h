@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading back the boot timeline that timeline_mark() (keel/init.h) records. */
+#ifndef KEEL_TIMELINE_H
+#define KEEL_TIMELINE_H
+
+#include <stdint.h>
+
+struct timeline_entry {
+    const char *stage;
+    uint64_t ticks; /* arch_cycles() when the stage ended */
+};
+
+/* Points *out at the entries in the order they were marked; returns their count. */
+unsigned timeline_get(const struct timeline_entry **out);
+
+#endif

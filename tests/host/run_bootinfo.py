@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Runs keel-bootinfo and checks its contract.
+
+  run_bootinfo.py TOOL --expect-ok FILE [--initrd F] [--expect-modules N] [--expect-crc]
+                                        [--expect-cpus N]
+  run_bootinfo.py TOOL --expect-error TEXT FILE
+
+Success: exit 0, stdout is one JSON object with the boot_info keys, stderr is empty.
+Failure: exit 1, stdout is empty, stderr is exactly one "keel: error: ..." line that
+contains TEXT. Usage errors (no file) must exit 2.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+KEYS = ["protocol", "loader", "cmdline", "memory", "modules", "framebuffer", "dtb", "rsdp",
+        "cpus"]
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("tool")
+    ap.add_argument("file")
+    ap.add_argument("--expect-ok", action="store_true")
+    ap.add_argument("--expect-error")
+    ap.add_argument("--initrd")
+    ap.add_argument("--expect-modules", type=int)
+    ap.add_argument("--expect-cpus", type=int)
+    ap.add_argument("--expect-crc", action="store_true")
+    args = ap.parse_args()
+
+    usage = subprocess.run([args.tool], capture_output=True, text=True)
+    if usage.returncode != 2:
+        fail("no arguments: exit %d, want 2" % usage.returncode)
+
+    cmd = [args.tool, args.file]
+    if args.initrd:
+        cmd += ["--initrd", args.initrd]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    print("$ " + " ".join(cmd))
+    print(r.stdout + r.stderr)
+
+    if args.expect_error is not None:
+        lines = r.stderr.splitlines()
+        if r.returncode != 1:
+            fail("exit %d, want 1" % r.returncode)
+        if len(lines) != 1 or not lines[0].startswith("keel: error: "):
+            fail("stderr is not one 'keel: error:' line")
+        if args.expect_error not in lines[0]:
+            fail("message lacks %r" % args.expect_error)
+        if r.stdout:
+            fail("output on stdout despite the error")
+        return
+
+    if r.returncode != 0 or r.stderr:
+        fail("exit %d, stderr %r" % (r.returncode, r.stderr))
+    info = json.loads(r.stdout)
+    for key in KEYS:
+        if key not in info:
+            fail("missing key %s" % key)
+    mem = info["memory"]
+    if not mem:
+        fail("empty memory map")
+    prev_end = 0
+    for r_ in mem:
+        base, size = int(r_["base"], 16), int(r_["size"], 16)
+        if base < prev_end or size == 0:
+            fail("memory map not sorted and disjoint at %s" % r_["base"])
+        prev_end = base + size
+    if not any(r_["type"] == "usable" for r_ in mem):
+        fail("no usable memory")
+    if args.expect_modules is not None and len(info["modules"]) != args.expect_modules:
+        fail("%d modules, want %d" % (len(info["modules"]), args.expect_modules))
+    if args.expect_crc and any(m["crc32"] is None for m in info["modules"]):
+        fail("a module has no crc32")
+    if args.expect_cpus is not None and info["cpus"] != args.expect_cpus:
+        fail("%d cpus, want %d" % (info["cpus"], args.expect_cpus))
+
+
+if __name__ == "__main__":
+    main()

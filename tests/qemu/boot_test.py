@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Boots one target through `keel run` and checks its KEEL-REPORT against what was given.
+
+  boot_test.py KEEL BUILD_DIR TARGET --memory 512M      a good boot
+  boot_test.py KEEL BUILD_DIR TARGET --expect-line TEXT --expect-code N
+               [--cmdline STR] [-- QEMU-ARGS]    a boot that must fail cleanly
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import zlib
+
+# Memory that a loader or firmware legitimately keeps from a kernel (the x86 legacy
+# hole below 1 MiB, ACPI tables, a U-Boot /memreserve/) is bounded by this.
+RAM_SLACK = 4 << 20
+RAM_TYPES = ("usable", "bootloader_reclaimable", "acpi_reclaimable", "kernel", "module",
+             "boot_info")
+EXPECTED = {
+    "x86_64-grub": ("x86_64", "multiboot2", "GRUB"),
+    "aarch64-virt": ("aarch64", "fdt", "qemu"),
+    "aarch64-uboot": ("aarch64", "fdt", "u-boot"),
+}
+
+
+def size_bytes(s):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(s[:-1]) * units[s[-1].upper()] if s[-1].upper() in units else int(s)
+
+
+def run_keel(a, modules, cmdline, extra):
+    cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir, "--memory", a.memory,
+           "--cmdline", cmdline, "--timeout", str(a.timeout)]
+    for path in modules:
+        cmd += ["--module", path]
+    if extra:
+        cmd += ["--"] + extra
+    print("$ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL)
+    out = proc.stdout.decode("utf-8", "replace")
+    print(out)
+    return proc.returncode, out
+
+
+def report_of(out):
+    lines = [l for l in out.splitlines() if l.startswith("KEEL-REPORT ")]
+    if len(lines) != 1:
+        sys.exit("FAIL: expected one KEEL-REPORT line, found %d" % len(lines))
+    return json.loads(lines[0][len("KEEL-REPORT "):])
+
+
+def check(cond, what, failures):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def good_boot(a):
+    rng = random.Random("%s-%s" % (a.target, a.memory))
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="keel-test-") as tmp:
+        modules = {}
+        for name, size in (("alpha.bin", 1000), ("beta.txt", 65536 + 3), ("gamma.dat", 300000)):
+            data = bytes(rng.getrandbits(8) for _ in range(size))
+            path = os.path.join(tmp, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            modules[name] = (path, zlib.crc32(data), size)
+        cmdline = "keel-test marker=%08x answer=42" % rng.getrandbits(32)
+        rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
+    check(rc == 0, "exit code is 0 (got %d)" % rc, failures)
+    r = report_of(out)
+    arch, protocol, loader = EXPECTED[a.target]
+    check(r["arch"] == arch, "arch is %s" % arch, failures)
+    check(r["protocol"] == protocol, "protocol is %s" % protocol, failures)
+    check(r["loader"].startswith(loader), "loader %r starts with %r" % (r["loader"], loader),
+          failures)
+    check(r["cmdline"] == cmdline, "cmdline came through (%r)" % r["cmdline"], failures)
+    got = {m["name"]: m for m in r["modules"]}
+    check(sorted(got) == sorted(modules), "module names %s" % sorted(got), failures)
+    for name, (_path, crc, size) in modules.items():
+        m = got.get(name)
+        check(m is not None and m["crc32"] == crc and int(m["size"], 16) == size,
+              "module %s: crc32 0x%08x and size %d" % (name, crc, size), failures)
+    given = size_bytes(a.memory)
+    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES)
+    check(given - RAM_SLACK <= ram <= given,
+          "RAM in the map is %d MiB of %d MiB given" % (ram >> 20, given >> 20), failures)
+    ranges = [(int(m["base"], 16), int(m["size"], 16)) for m in r["memory"]]
+    check(all(b1 + s1 <= b2 for (b1, s1), (b2, _) in zip(ranges, ranges[1:])),
+          "memory map is sorted and disjoint", failures)
+    check(r["cpus"] >= 1, "at least one CPU found (%d)" % r["cpus"], failures)
+    stages = [t["stage"] for t in r["timeline"]]
+    check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
+    return failures
+
+
+def bad_boot(a):
+    """A boot that must end in one "keel: ..." line and a specific non-zero exit code."""
+    failures = []
+    rc, out = run_keel(a, [], a.cmdline, a.qemu_args)
+    keel_lines = [l for l in out.splitlines() if l.startswith("keel: error: ")
+                  or l.startswith("keel: exception: ") or l.startswith("keel: panic: ")]
+    check(rc == a.expect_code, "exit code is %d (got %d)" % (a.expect_code, rc), failures)
+    check(len(keel_lines) == 1 and a.expect_line in keel_lines[0],
+          "one line containing %r (got %r)" % (a.expect_line, keel_lines), failures)
+    check("KEEL-REPORT" not in out, "no report was printed", failures)
+    return failures
+
+
+def main():
+    argv = sys.argv[1:]
+    qemu_args = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, qemu_args = argv[:i], argv[i + 1:]
+    p = argparse.ArgumentParser()
+    p.add_argument("keel")
+    p.add_argument("build_dir")
+    p.add_argument("target")
+    p.add_argument("--memory", default="512M")
+    p.add_argument("--timeout", type=int, default=120)
+    p.add_argument("--expect-line")
+    p.add_argument("--expect-code", type=int)
+    p.add_argument("--cmdline", default="keel-test")
+    a = p.parse_args(argv)
+    a.qemu_args = qemu_args
+    failures = bad_boot(a) if a.expect_line else good_boot(a)
+    if failures:
+        print("%d checks failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
