@@ -13,7 +13,7 @@
 #define RSDP_V1_SIZE 20u
 #define RSDP_V2_MIN 36u
 #define SDT_HEADER_SIZE 36u
-#define MADT_FIXED 44u       /* header, local APIC address, flags */
+#define MADT_FIXED 44u /* header, local APIC address, flags */
 #define MADT_LOCAL_APIC 0u
 #define MADT_X2APIC 9u
 #define MADT_LAPIC_SIZE 8u
@@ -37,8 +37,7 @@ static uint8_t checksum(const uint8_t *p, uint32_t len)
  * Maps the SDT at `pa` and checks its length and checksum. Returns KEEL_OK with
  * *table NULL when phys_ptr cannot reach it.
  */
-static int map_sdt(const struct shim_env *env, uint64_t pa, const uint8_t **table,
-                   uint32_t *length)
+static int map_sdt(const struct shim_env *env, uint64_t pa, const uint8_t **table, uint32_t *length)
 {
     *table = NULL;
     const uint8_t *h = env->phys_ptr(env->ctx, pa, SDT_HEADER_SIZE);

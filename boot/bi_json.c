@@ -74,14 +74,12 @@ static void write_framebuffer(const struct sink *s, const struct boot_info *bi)
     sink_printf(s, "{\"base\": ");
     hex(s, fb->base);
     sink_printf(s, ", \"width\": %u, \"height\": %u, \"pitch\": %u, \"bpp\": %u, \"source\": ",
-                (unsigned)fb->width, (unsigned)fb->height, (unsigned)fb->pitch,
-                (unsigned)fb->bpp);
+                (unsigned)fb->width, (unsigned)fb->height, (unsigned)fb->pitch, (unsigned)fb->bpp);
     sink_json_string(s, bi_fb_source_name(fb->source));
     sink_printf(s, "}");
 }
 
-void bi_json_write(const struct sink *s, const struct boot_info *bi,
-                   const uint32_t *module_crc32s)
+void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s)
 {
     key(s, "protocol");
     sink_json_string(s, bi_protocol_name(bi->protocol));

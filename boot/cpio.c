@@ -14,8 +14,19 @@
 
 /* Field indices after the 6-byte magic; each field is 8 hexadecimal digits. */
 enum {
-    F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE,
-    F_DEVMAJOR, F_DEVMINOR, F_RDEVMAJOR, F_RDEVMINOR, F_NAMESIZE, F_CHECK,
+    F_INO,
+    F_MODE,
+    F_UID,
+    F_GID,
+    F_NLINK,
+    F_MTIME,
+    F_FILESIZE,
+    F_DEVMAJOR,
+    F_DEVMINOR,
+    F_RDEVMAJOR,
+    F_RDEVMINOR,
+    F_NAMESIZE,
+    F_CHECK,
 };
 
 #define CPIO_MODE_TYPE 0170000u
@@ -87,6 +98,10 @@ int cpio_next_file(struct cpio_iter *it, struct cpio_file *file, bool *found)
         }
         size_t data_off = align4(name_off + name_size);
         size_t data_size = field[F_FILESIZE];
+        if (data_size == 0 && data_off > it->len) {
+            /* An empty last entry (the trailer) may end without the name's padding. */
+            data_off = it->len;
+        }
         if (data_off > it->len || data_size > it->len - data_off) {
             return KEEL_E_CPIO_TRUNCATED;
         }

@@ -23,8 +23,8 @@ struct fdt {
     uint32_t struct_size;     /* up to and including the FDT_END token */
     const char *strings;
     uint32_t strings_size;
-    const uint8_t *rsv;       /* the memory-reservation block */
-    uint32_t rsv_count;       /* entries before the terminating one */
+    const uint8_t *rsv; /* the memory-reservation block */
+    uint32_t rsv_count; /* entries before the terminating one */
 };
 
 /*
@@ -33,8 +33,8 @@ struct fdt {
  * is read with its parent's cell sizes and translated through the ancestors' ranges.
  */
 struct fdt_path {
-    uint32_t depth;                /* nodes in node[]; node[depth - 1] is the node itself */
-    uint32_t node[FDT_MAX_DEPTH];  /* node[0] is the root */
+    uint32_t depth;               /* nodes in node[]; node[depth - 1] is the node itself */
+    uint32_t node[FDT_MAX_DEPTH]; /* node[0] is the root */
 };
 
 struct fdt_prop {

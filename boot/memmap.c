@@ -51,8 +51,8 @@ static bool effective(const struct bi_mem_range *r, struct span *s)
     return true;
 }
 
-int memmap_normalise(const struct bi_mem_range *in, size_t in_count,
-                     struct bi_mem_range *out, size_t out_cap, size_t *out_count)
+int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_mem_range *out,
+                     size_t out_cap, size_t *out_count)
 {
     *out_count = 0;
     bool any = false;

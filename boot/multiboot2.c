@@ -12,13 +12,13 @@
 
 #define MB2_HEADER_SIZE 8u
 #define MB2_TAG_HEADER_SIZE 8u
-#define MB2_MODULE_FIXED 16u      /* type, size, mod_start, mod_end */
-#define MB2_MMAP_FIXED 16u        /* type, size, entry_size, entry_version */
+#define MB2_MODULE_FIXED 16u /* type, size, mod_start, mod_end */
+#define MB2_MMAP_FIXED 16u   /* type, size, entry_size, entry_version */
 #define MB2_MMAP_MIN_ENTRY 24u
-#define MB2_EFI_MMAP_FIXED 16u    /* type, size, descriptor_size, descriptor_version */
-#define MB2_EFI_MIN_DESC 40u      /* type, pad, physical, virtual, pages, attribute */
-#define MB2_FB_FIXED 31u          /* through framebuffer_type */
-#define MB2_FB_RGB_SIZE 38u       /* the six colour field bytes start at offset 32 */
+#define MB2_EFI_MMAP_FIXED 16u /* type, size, descriptor_size, descriptor_version */
+#define MB2_EFI_MIN_DESC 40u   /* type, pad, physical, virtual, pages, attribute */
+#define MB2_FB_FIXED 31u       /* through framebuffer_type */
+#define MB2_FB_RGB_SIZE 38u    /* the six colour field bytes start at offset 32 */
 #define MB2_RSDP_V1_SIZE 20u
 #define MB2_RSDP_V2_SIZE 36u
 #define EFI_PAGE_SHIFT 12u
@@ -143,8 +143,8 @@ static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t
             return KEEL_E_MB2_TAG_TRUNCATED;
         }
         /* The ACPI 2.0 copy carries the XSDT address, so it wins over the 1.0 one. */
-        if (out->rsdp_offset == 0 || (type == MB2_TAG_ACPI_NEW &&
-                                      out->rsdp_length < MB2_RSDP_V2_SIZE)) {
+        if (out->rsdp_offset == 0 ||
+            (type == MB2_TAG_ACPI_NEW && out->rsdp_length < MB2_RSDP_V2_SIZE)) {
             out->rsdp_offset = off + MB2_TAG_HEADER_SIZE;
             out->rsdp_length = size - MB2_TAG_HEADER_SIZE;
         }

@@ -55,7 +55,7 @@ struct mb2_info {
     const char *cmdline;     /* NULL without a command-line tag */
     const char *loader_name; /* NULL without a boot-loader-name tag */
 
-    const uint8_t *mmap;     /* first entry of the type-6 tag, NULL without one */
+    const uint8_t *mmap; /* first entry of the type-6 tag, NULL without one */
     uint32_t mmap_entry_size;
     uint32_t mmap_count;
 
@@ -66,7 +66,7 @@ struct mb2_info {
     uint32_t module_count;
     uint32_t first_module; /* offset of the first module tag (valid when module_count) */
 
-    bool has_framebuffer;  /* a type-8 tag of any framebuffer type */
+    bool has_framebuffer; /* a type-8 tag of any framebuffer type */
     struct mb2_framebuffer framebuffer;
 
     /* Offset of the RSDP copy inside the blob, 0 without an ACPI tag; new beats old. */

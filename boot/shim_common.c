@@ -111,8 +111,8 @@ int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, 
 int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi)
 {
     if (env->kernel_size != 0) {
-        int err = shim_add_range(rs, env->kernel_base, env->kernel_size, BI_MEM_KERNEL,
-                                 BI_SRC_KERNEL);
+        int err =
+            shim_add_range(rs, env->kernel_base, env->kernel_size, BI_MEM_KERNEL, BI_SRC_KERNEL);
         if (err != KEEL_OK) {
             return err;
         }

@@ -13,9 +13,9 @@
 #include "devicetree.h"
 #include "shim_internal.h"
 
-/* A path of the root and one child, for reading that child's reg with the root's cells. */
-static void path2(struct fdt_path *path, uint32_t parent_path_depth, const struct fdt_path *parent,
-                  uint32_t child)
+/* The path of `child` under the node that ends `parent`: what fdt_reg needs. */
+static void child_path(struct fdt_path *path, uint32_t parent_path_depth,
+                       const struct fdt_path *parent, uint32_t child)
 {
     for (uint32_t i = 0; i < parent_path_depth; i++) {
         path->node[i] = parent->node[i];
@@ -56,7 +56,7 @@ static bool is_memory_node(const struct fdt *fdt, uint32_t node)
 
 static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
 {
-    struct fdt_path root = { .depth = 1, .node = { 0 } };
+    struct fdt_path root = {.depth = 1, .node = {0}};
     struct fdt_path path;
     uint32_t ac, sc, child;
     int err = fdt_cells(fdt, 0, &ac, &sc);
@@ -66,7 +66,7 @@ static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
     for (bool ok = fdt_first_child(fdt, 0, &child); ok && err == KEEL_OK;
          ok = fdt_next_sibling(fdt, child, &child)) {
         if (is_memory_node(fdt, child) && fdt_node_enabled(fdt, child)) {
-            path2(&path, 1, &root, child);
+            child_path(&path, 1, &root, child);
             err = add_reg_ranges(fdt, &path, rs, BI_MEM_USABLE, BI_SRC_FDT_MEMORY);
         }
     }
@@ -88,7 +88,7 @@ static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
     for (bool ok = fdt_first_child(fdt, rm.node[1], &child); ok && err == KEEL_OK;
          ok = fdt_next_sibling(fdt, child, &child)) {
         if (fdt_node_enabled(fdt, child)) {
-            path2(&path, 2, &rm, child);
+            child_path(&path, 2, &rm, child);
             err = add_reg_ranges(fdt, &path, rs, BI_MEM_RESERVED, BI_SRC_FDT_RESERVED);
         }
     }
@@ -103,8 +103,7 @@ static void console_from_node(const struct fdt *fdt, const struct fdt_path *path
     uint64_t base, size;
     uint32_t count;
     uint32_t node = path->node[path->depth - 1];
-    if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
-        !fdt_prop_has_string(&prop, "arm,pl011")) {
+    if (!fdt_get_prop(fdt, node, "compatible", &prop) || !fdt_prop_has_string(&prop, "arm,pl011")) {
         return;
     }
     if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
@@ -134,7 +133,7 @@ static bool stdout_node(const struct fdt *fdt, uint32_t chosen, const char *prop
     return fdt_find_path(fdt, value, len, path) == KEEL_OK;
 }
 
-static void find_console(const struct fdt *fdt, int chosen_found, uint32_t chosen,
+static void find_console(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
                          struct boot_info *bi)
 {
     struct fdt_path path;
@@ -178,7 +177,7 @@ static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
         }
         uint64_t mpidr, size;
         uint32_t count;
-        path2(&path, 2, &cpus, child);
+        child_path(&path, 2, &cpus, child);
         err = fdt_reg(fdt, &path, 0, &mpidr, &size, &count);
         if (err != KEEL_OK) {
             return err == KEEL_E_FDT_NOT_FOUND ? KEEL_E_FDT_PROP : err;
@@ -263,10 +262,10 @@ static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *pat
     return true;
 }
 
-static int find_framebuffer(const struct fdt *fdt, int chosen_found, uint32_t chosen,
+static int find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
                             struct shim_ranges *rs, struct boot_info *bi)
 {
-    struct fdt_path parent = { .depth = 1, .node = { 0 } };
+    struct fdt_path parent = {.depth = 1, .node = {0}};
     struct fdt_path path;
     uint64_t size = 0;
     bool found = false;
@@ -278,15 +277,14 @@ static int find_framebuffer(const struct fdt *fdt, int chosen_found, uint32_t ch
         parent.node[1] = chosen;
         for (bool ok = fdt_first_child(fdt, node, &child); ok && !found;
              ok = fdt_next_sibling(fdt, child, &child)) {
-            path2(&path, parent.depth, &parent, child);
+            child_path(&path, parent.depth, &parent, child);
             found = simple_framebuffer(fdt, &path, bi, &size);
         }
     }
     if (!found || size == 0) {
         return KEEL_OK;
     }
-    return shim_add_range(rs, bi->framebuffer.base, size, BI_MEM_FRAMEBUFFER,
-                          BI_SRC_FRAMEBUFFER);
+    return shim_add_range(rs, bi->framebuffer.base, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
 }
 
 static int chosen_u64(const struct fdt *fdt, uint32_t chosen, const char *name, uint64_t *value,
@@ -395,7 +393,7 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     bi->info_base = dtb_pa;
     bi->info_size = fdt.total_size;
 
-    int chosen_found = fdt_find_path(&fdt, "/chosen", 7, &chosen_path) == KEEL_OK;
+    bool chosen_found = fdt_find_path(&fdt, "/chosen", 7, &chosen_path) == KEEL_OK;
     uint32_t chosen = chosen_found ? chosen_path.node[1] : 0;
     if (chosen_found) {
         err = read_chosen(&fdt, chosen, loader != NULL ? loader : "unknown", bi);
@@ -415,8 +413,8 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     if (err == KEEL_OK && bi->initrd_size != 0) {
         err = shim_check_module(&rs, env, bi->initrd_base, bi->initrd_size);
         if (err == KEEL_OK) {
-            err = shim_add_range(&rs, bi->initrd_base, bi->initrd_size, BI_MEM_MODULE,
-                                 BI_SRC_INITRD);
+            err =
+                shim_add_range(&rs, bi->initrd_base, bi->initrd_size, BI_MEM_MODULE, BI_SRC_INITRD);
         }
         if (err == KEEL_OK) {
             err = add_initrd_modules(env, bi);

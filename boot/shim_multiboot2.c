@@ -81,13 +81,14 @@ static int add_memory(const struct mb2_info *mb, struct shim_ranges *rs)
 }
 
 /*
- * Multiboot2 modules carry only a string. By convention (docs/boot-protocols.md) its
- * first word names the module; the name is that word's last path component, and the
- * command line is the whole string. A module without a string is "module<N>".
+ * Multiboot2 modules carry only a string (GRUB's module2 passes the words after the
+ * file name). Keel's convention, which ./keel's grub.cfg follows: the first word names
+ * the module (its last path component is the name) and the rest, without leading
+ * blanks, is the module's command line. A module without a string is "module<N>".
  */
-static int module_name(const char *cmdline, uint32_t index, char *name, size_t cap)
+static int module_strings(const char *str, uint32_t index, struct bi_module *m)
 {
-    const char *p = cmdline;
+    const char *p = str;
     while (*p == ' ' || *p == '\t') {
         p++;
     }
@@ -98,8 +99,13 @@ static int module_name(const char *cmdline, uint32_t index, char *name, size_t c
         }
         p++;
     }
-    if (p > word) {
-        return shim_copy_string(name, cap, word, (size_t)(p - word));
+    size_t word_len = (size_t)(p - word);
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    int err = shim_copy_string(m->cmdline, sizeof(m->cmdline), p, strlen(p));
+    if (err != KEEL_OK || word_len > 0) {
+        return err != KEEL_OK ? err : shim_copy_string(m->name, sizeof(m->name), word, word_len);
     }
     char buf[16] = "module";
     size_t len = 6;
@@ -112,7 +118,7 @@ static int module_name(const char *cmdline, uint32_t index, char *name, size_t c
     while (n > 0) {
         buf[len++] = digits[--n];
     }
-    return shim_copy_string(name, cap, buf, len);
+    return shim_copy_string(m->name, sizeof(m->name), buf, len);
 }
 
 static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct boot_info *bi)
@@ -126,11 +132,7 @@ static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct
         struct bi_module *m = &bi->modules[bi->module_count];
         m->base = mod.start;
         m->size = (uint64_t)mod.end - mod.start;
-        int err = shim_copy_string(m->cmdline, sizeof(m->cmdline), mod.cmdline,
-                                   strlen(mod.cmdline));
-        if (err == KEEL_OK) {
-            err = module_name(mod.cmdline, bi->module_count, m->name, sizeof(m->name));
-        }
+        int err = module_strings(mod.cmdline, bi->module_count, m);
         if (err == KEEL_OK && m->size != 0) {
             err = shim_add_range(rs, m->base, m->size, BI_MEM_MODULE, BI_SRC_MB2_MODULE);
         }
@@ -142,8 +144,7 @@ static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct
     return KEEL_OK;
 }
 
-static int add_framebuffer(const struct mb2_info *mb, struct shim_ranges *rs,
-                           struct boot_info *bi)
+static int add_framebuffer(const struct mb2_info *mb, struct shim_ranges *rs, struct boot_info *bi)
 {
     const struct mb2_framebuffer *f = &mb->framebuffer;
     /* EGA text and indexed colour are no linear RGB framebuffer for Keel's console. */
@@ -194,8 +195,7 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     const char *loader = mb.loader_name != NULL ? mb.loader_name : "unknown";
     err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader));
     if (err == KEEL_OK && mb.cmdline != NULL) {
-        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), mb.cmdline,
-                               strlen(mb.cmdline));
+        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), mb.cmdline, strlen(mb.cmdline));
     }
     if (err != KEEL_OK) {
         return err;

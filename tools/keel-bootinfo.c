@@ -215,7 +215,7 @@ int main(int argc, char **argv)
         }
         crc_list = crcs;
     }
-    struct sink out = { .write = stdout_write, .ctx = stdout };
+    struct sink out = {.write = stdout_write, .ctx = stdout};
     sink_printf(&out, "{");
     bi_json_write(&out, &bi, crc_list);
     sink_printf(&out, "}\n");

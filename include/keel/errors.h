@@ -53,6 +53,8 @@
     /* ACPI */                                                                             \
     X(KEEL_E_ACPI_RSDP, "acpi: RSDP signature or checksum is wrong")                       \
     X(KEEL_E_ACPI_TABLE, "acpi: table header, length or checksum is wrong")                \
+    /* page tables */                                                                      \
+    X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                         \
     /* generic */                                                                          \
     X(KEEL_E_TOO_LONG, "a string from the loader does not fit its field")                  \
     X(KEEL_E_NO_MEMORY, "out of memory")                                                   \

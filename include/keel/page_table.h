@@ -52,7 +52,7 @@ typedef uint32_t pt_flags_t;
  * Until errors.h has a code of its own for it, a map over a range that is already
  * (partly) mapped returns this.
  */
-#define PT_E_MAPPED KEEL_E_INVALID
+#define PT_E_MAPPED KEEL_E_PT_MAPPED
 
 /*
  * Where page-table frames come from and how the builder reaches them. The kernel
@@ -173,8 +173,8 @@ static inline int arch_create_page_table(struct page_table *pt, const struct pt_
     return pt_create(pt, ops);
 }
 
-static inline int arch_map_section(struct page_table *pt, vaddr_t virt, paddr_t phys,
-                                   uint64_t size, pt_flags_t flags)
+static inline int arch_map_section(struct page_table *pt, vaddr_t virt, paddr_t phys, uint64_t size,
+                                   pt_flags_t flags)
 {
     return pt_map(pt, virt, phys, size, flags);
 }

@@ -33,7 +33,8 @@ static void compare_props(const struct fdt *k, const void *blob, uint32_t node)
     struct fdt_prop prop;
     bool have = fdt_first_prop(k, node, &prop);
     int poff;
-    fdt_for_each_property_offset(poff, blob, (int)node) {
+    fdt_for_each_property_offset(poff, blob, (int)node)
+    {
         const char *name;
         int len;
         const void *val = fdt_getprop_by_offset(blob, poff, &name, &len);
@@ -132,8 +133,9 @@ static void compare_blob(const char *file, const void *blob, size_t size)
 {
     struct fdt k;
     CHECK(fdt_check_header(blob) == 0);
-    CHECK_ERR(fdt_init(&k, blob, size), KEEL_OK);
-    if (test_failures != 0) {
+    int init_err = fdt_init(&k, blob, size);
+    CHECK_ERR(init_err, KEEL_OK);
+    if (init_err != KEEL_OK) {
         fprintf(stderr, "%s: not comparable\n", file);
         return;
     }
@@ -146,14 +148,15 @@ static void compare_blob(const char *file, const void *blob, size_t size)
         CHECK(a == la && b == lb);
     }
 
-    struct fdt_path path = { .depth = 0 };
+    struct fdt_path path = {.depth = 0};
     int depth = 0;
     int off = 0;
     int nodes = 0;
     bool have = fdt_walk_next(&k, &path);
-    while (off >= 0) {
+    while (off >= 0 && depth >= 0) {
         CHECK(have);
         if (!have) {
+            fprintf(stderr, "%s: walk ended early at libfdt node %d\n", file, off);
             break;
         }
         nodes++;
@@ -177,7 +180,8 @@ static void compare_blob(const char *file, const void *blob, size_t size)
         uint32_t child;
         bool kc = fdt_first_child(&k, node, &child);
         int lc;
-        fdt_for_each_subnode(lc, blob, off) {
+        fdt_for_each_subnode(lc, blob, off)
+        {
             CHECK(kc && (int)child == lc);
             if (!kc) {
                 break;
@@ -195,7 +199,8 @@ static void compare_blob(const char *file, const void *blob, size_t size)
     int aliases = fdt_path_offset(blob, "/aliases");
     if (aliases >= 0) {
         int poff;
-        fdt_for_each_property_offset(poff, blob, aliases) {
+        fdt_for_each_property_offset(poff, blob, aliases)
+        {
             const char *name;
             int len;
             fdt_getprop_by_offset(blob, poff, &name, &len);
@@ -330,7 +335,7 @@ static void malformed(const uint8_t *blob, size_t size)
             copy[test_rand(&seed) % total] ^= (uint8_t)(1u << (test_rand(&seed) % 8));
         }
         if (fdt_init(&k, copy, size) == KEEL_OK) {
-            struct fdt_path path = { .depth = 0 };
+            struct fdt_path path = {.depth = 0};
             while (fdt_walk_next(&k, &path)) {
                 struct fdt_prop p;
                 for (bool ok = fdt_first_prop(&k, path.node[path.depth - 1], &p); ok;

@@ -13,25 +13,25 @@
 static int test_failures;
 static int test_checks;
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        test_checks++;                                                                     \
-        if (!(cond)) {                                                                     \
-            test_failures++;                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);        \
-        }                                                                                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        test_checks++;                                                                             \
+        if (!(cond)) {                                                                             \
+            test_failures++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_ERR(got, want)                                                               \
-    do {                                                                                   \
-        int got_ = (got);                                                                  \
-        int want_ = (want);                                                                \
-        test_checks++;                                                                     \
-        if (got_ != want_) {                                                               \
-            test_failures++;                                                               \
-            fprintf(stderr, "%s:%d: %s: got %d (%s), want %d (%s)\n", __FILE__, __LINE__,  \
-                    #got, got_, keel_strerror(got_), want_, keel_strerror(want_));         \
-        }                                                                                  \
+#define CHECK_ERR(got, want)                                                                       \
+    do {                                                                                           \
+        int got_ = (got);                                                                          \
+        int want_ = (want);                                                                        \
+        test_checks++;                                                                             \
+        if (got_ != want_) {                                                                       \
+            test_failures++;                                                                       \
+            fprintf(stderr, "%s:%d: %s: got %d (%s), want %d (%s)\n", __FILE__, __LINE__, #got,    \
+                    got_, keel_strerror(got_), want_, keel_strerror(want_));                       \
+        }                                                                                          \
     } while (0)
 
 /* Prints the summary line meson shows and returns the process status. */

@@ -142,7 +142,8 @@ static inline paddr_t pte_addr(int level, pte_t e)
     uint64_t mask = PTE_A64_ADDR_MASK;
 
     if (!pte_is_table(level, e) && level < PTE_LEVELS - 1) {
-        mask &= ~((UINT64_C(1) << (PTE_GRANULE_SHIFT + PTE_INDEX_BITS * (PTE_LEVELS - 1 - level))) - 1);
+        mask &=
+            ~((UINT64_C(1) << (PTE_GRANULE_SHIFT + PTE_INDEX_BITS * (PTE_LEVELS - 1 - level))) - 1);
     }
     return pa_init(e & mask);
 }

@@ -68,7 +68,8 @@ typedef uint64_t pte_t;
 _Static_assert(((PTE_X86_PAT_VALUE >> (8 * PTE_X86_PAT_INDEX_NORMAL)) & 0xff) == 6, "PAT: WB at 0");
 _Static_assert(((PTE_X86_PAT_VALUE >> (8 * PTE_X86_PAT_INDEX_WC)) & 0xff) == 1, "PAT: WC at 1");
 _Static_assert(((PTE_X86_PAT_VALUE >> (8 * PTE_X86_PAT_INDEX_DEVICE)) & 0xff) == 0, "PAT: UC at 3");
-_Static_assert((PTE_X86_PAT_VALUE & ~UINT64_C(0xff00)) == (PTE_X86_PAT_POWER_ON_VALUE & ~UINT64_C(0xff00)),
+_Static_assert((PTE_X86_PAT_VALUE & ~UINT64_C(0xff00)) ==
+                   (PTE_X86_PAT_POWER_ON_VALUE & ~UINT64_C(0xff00)),
                "IA32_PAT differs from its power-on value only in entry 1");
 _Static_assert(PTE_X86_ADDR_MASK == (((UINT64_C(1) << PTE_PA_BITS) - 1) & ~UINT64_C(0xfff)),
                "the address field is bits 51:12");
@@ -166,8 +167,8 @@ static inline pt_flags_t pte_flags(int level, pte_t e)
 {
     pt_flags_t flags = PT_READ;
     uint64_t pat_bit = level == PTE_LEVELS - 1 ? PTE_X86_PAT_4K : PTE_X86_PAT_LARGE;
-    unsigned index = (unsigned)(((e & PTE_X86_PWT) != 0 ? 1 : 0) | ((e & PTE_X86_PCD) != 0 ? 2 : 0) |
-                                ((e & pat_bit) != 0 ? 4 : 0));
+    unsigned index = (unsigned)(((e & PTE_X86_PWT) != 0 ? 1 : 0) |
+                                ((e & PTE_X86_PCD) != 0 ? 2 : 0) | ((e & pat_bit) != 0 ? 4 : 0));
 
     if ((e & PTE_X86_WRITE) != 0) {
         flags |= PT_WRITE;

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/* The multiboot2 parser and shim on captured GRUB blobs, synthetic blobs and malformed ones. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/boot_info.h>
+#include <keel/errors.h>
+#include <keel/shim.h>
+
+#include "multiboot2.h"
+#include "test_util.h"
+
+#define INFO_PA 0x9000u
+#define KERNEL_BASE 0x200000u
+#define KERNEL_SIZE 0x100000u
+
+/* A blob under construction: 8-byte aligned storage, tags appended in order. */
+struct builder {
+    uint64_t words[8192];
+    uint32_t len;
+};
+
+static uint8_t *bytes(struct builder *b)
+{
+    return (uint8_t *)b->words;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4); /* the host tests run on little-endian machines */
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static void begin(struct builder *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->len = 8;
+}
+
+/* Appends a tag with `payload` of `len` bytes; returns its offset. */
+static uint32_t tag(struct builder *b, uint32_t type, const void *payload, uint32_t len)
+{
+    uint32_t off = b->len;
+    put_le32(bytes(b) + off, type);
+    put_le32(bytes(b) + off + 4, 8 + len);
+    if (len != 0) {
+        memcpy(bytes(b) + off + 8, payload, len);
+    }
+    b->len = (off + 8 + len + 7) & ~7u;
+    return off;
+}
+
+static void tag_string(struct builder *b, uint32_t type, const char *s)
+{
+    tag(b, type, s, (uint32_t)strlen(s) + 1);
+}
+
+static void tag_module(struct builder *b, uint32_t start, uint32_t end, const char *cmdline)
+{
+    uint8_t p[512];
+    put_le32(p, start);
+    put_le32(p + 4, end);
+    size_t n = strlen(cmdline) + 1;
+    memcpy(p + 8, cmdline, n);
+    tag(b, MB2_TAG_MODULE, p, (uint32_t)(8 + n));
+}
+
+struct e820 {
+    uint64_t base, len;
+    uint32_t type;
+};
+
+static void tag_mmap(struct builder *b, const struct e820 *e, unsigned count, uint32_t esize)
+{
+    uint8_t p[4096];
+    memset(p, 0, sizeof(p));
+    put_le32(p, esize);
+    put_le32(p + 4, 0);
+    for (unsigned i = 0; i < count; i++) {
+        put_le64(p + 8 + i * esize, e[i].base);
+        put_le64(p + 8 + i * esize + 8, e[i].len);
+        put_le32(p + 8 + i * esize + 16, e[i].type);
+    }
+    tag(b, MB2_TAG_MMAP, p, 8 + count * esize);
+}
+
+static void tag_rsdp_v1(struct builder *b)
+{
+    uint8_t r[20];
+    memset(r, 0, sizeof(r));
+    memcpy(r, "RSD PTR ", 8);
+    memcpy(r + 9, "KEELTS", 6);
+    put_le32(r + 16, 0x7fe0000);
+    uint8_t sum = 0;
+    for (int i = 0; i < 20; i++) {
+        sum = (uint8_t)(sum + r[i]);
+    }
+    r[8] = (uint8_t)(0x100 - sum);
+    tag(b, MB2_TAG_ACPI_OLD, r, sizeof(r));
+}
+
+static void tag_fb(struct builder *b, uint8_t type)
+{
+    uint8_t p[32];
+    memset(p, 0, sizeof(p));
+    put_le64(p, 0xfd000000);
+    put_le32(p + 8, 4096);
+    put_le32(p + 12, 1024);
+    put_le32(p + 16, 768);
+    p[20] = 32;
+    p[21] = type;
+    p[24] = 16;
+    p[25] = 8;
+    p[26] = 8;
+    p[27] = 8;
+    p[28] = 0;
+    p[29] = 8;
+    tag(b, MB2_TAG_FRAMEBUFFER, p, type == MB2_FB_TYPE_RGB ? 30 : 24);
+}
+
+static void end(struct builder *b)
+{
+    tag(b, MB2_TAG_END, NULL, 0);
+    put_le32(bytes(b), b->len);
+}
+
+static const struct e820 qemu_map[] = {
+    {0x0, 0x9fc00, 1},         {0x9fc00, 0x400, 2},      {0xf0000, 0x10000, 2},
+    {0x100000, 0x1fee0000, 1}, {0x1ffe0000, 0x20000, 2}, {0xfeffc000, 0x4000, 2},
+    {0xfffc0000, 0x40000, 2},
+};
+
+static void standard(struct builder *b)
+{
+    begin(b);
+    tag_string(b, MB2_TAG_CMDLINE, "keel.test=1 console=ttyS0");
+    tag_string(b, MB2_TAG_LOADER_NAME, "GRUB 2.06-13+deb12u1");
+    tag_module(b, 0x400000, 0x401000, "/boot/hello.txt hello.txt arg=1");
+    tag_module(b, 0x402000, 0x402800, "");
+    tag_mmap(b, qemu_map, 7, 24);
+    tag_fb(b, MB2_FB_TYPE_RGB);
+    tag_rsdp_v1(b);
+    end(b);
+}
+
+struct host_mem {
+    const uint8_t *blob;
+    size_t len;
+    uint64_t pa;
+};
+
+static const void *host_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
+{
+    const struct host_mem *m = ctx;
+    if (pa < m->pa || pa - m->pa > m->len || len > m->len - (pa - m->pa)) {
+        return NULL;
+    }
+    return m->blob + (pa - m->pa);
+}
+
+static struct boot_info bi;
+
+static int run_shim(const void *blob, size_t len, uint64_t pa, uint64_t kernel_size)
+{
+    struct host_mem mem = {blob, len, pa};
+    struct shim_env env = {
+        .kernel_base = KERNEL_BASE,
+        .kernel_size = kernel_size,
+        .entry_state = 1,
+        .phys_ptr = host_phys_ptr,
+        .ctx = &mem,
+    };
+    return shim_multiboot2(MB2_BOOTLOADER_MAGIC, blob, pa, len, &env, &bi);
+}
+
+static const struct bi_mem_range *find_range(uint32_t type)
+{
+    for (uint32_t i = 0; i < bi.mem_count; i++) {
+        if (bi.mem[i].type == type) {
+            return &bi.mem[i];
+        }
+    }
+    return NULL;
+}
+
+static void synthetic_ok(void)
+{
+    struct builder *b = calloc(1, sizeof(*b));
+    standard(b);
+    CHECK_ERR(run_shim(bytes(b), b->len, INFO_PA, KERNEL_SIZE), KEEL_OK);
+    CHECK(bi.protocol == BI_PROTO_MULTIBOOT2);
+    CHECK(bi.entry_state == 1);
+    CHECK(strcmp(bi.loader, "GRUB 2.06-13+deb12u1") == 0);
+    CHECK(strcmp(bi.cmdline, "keel.test=1 console=ttyS0") == 0);
+    CHECK(bi.info_base == INFO_PA && bi.info_size == b->len);
+    CHECK(bi.module_count == 2);
+    CHECK(strcmp(bi.modules[0].name, "hello.txt") == 0);
+    CHECK(strcmp(bi.modules[0].cmdline, "hello.txt arg=1") == 0);
+    CHECK(bi.modules[0].base == 0x400000 && bi.modules[0].size == 0x1000);
+    CHECK(strcmp(bi.modules[1].name, "module1") == 0 && bi.modules[1].cmdline[0] == '\0');
+    CHECK(bi.framebuffer.source == BI_FB_MULTIBOOT2 && bi.framebuffer.width == 1024 &&
+          bi.framebuffer.bpp == 32 && bi.framebuffer.red_pos == 16);
+    CHECK(bi.rsdp != 0 && bi.rsdp > INFO_PA && bi.rsdp < INFO_PA + b->len);
+    CHECK(bi.rsdp_revision == 0);
+    CHECK(bi.cpu_count == 0); /* the RSDT is not reachable through this phys_ptr */
+    const struct bi_mem_range *k = find_range(BI_MEM_KERNEL);
+    CHECK(k != NULL && k->base == KERNEL_BASE && k->size == KERNEL_SIZE);
+    const struct bi_mem_range *info = find_range(BI_MEM_BOOT_INFO);
+    CHECK(info != NULL && info->base == INFO_PA && info->source == BI_SRC_MB2_INFO);
+    const struct bi_mem_range *mod = find_range(BI_MEM_MODULE);
+    CHECK(mod != NULL && mod->base == 0x400000 && mod->source == BI_SRC_MB2_MODULE);
+    const struct bi_mem_range *fb = find_range(BI_MEM_FRAMEBUFFER);
+    CHECK(fb != NULL && fb->base == 0xfd000000 && fb->size == 4096u * 768u);
+    CHECK(bi.mem[0].base == 0x1000 && bi.mem[0].type == BI_MEM_USABLE);
+
+    /* EGA text is no framebuffer; the EFI map stands in when there is no e820 map. */
+    begin(b);
+    tag_fb(b, MB2_FB_TYPE_EGA_TEXT);
+    uint8_t efi[8 + 4 * 48];
+    memset(efi, 0, sizeof(efi));
+    put_le32(efi, 48);
+    put_le32(efi + 4, 1);
+    const uint32_t types[4] = {7, 9, 10, 11};
+    const uint64_t bases[4] = {0x100000, 0x800000, 0x900000, 0xfec00000};
+    for (int i = 0; i < 4; i++) {
+        put_le32(efi + 8 + i * 48, types[i]);
+        put_le64(efi + 8 + i * 48 + 8, bases[i]);
+        put_le64(efi + 8 + i * 48 + 24, 16);
+    }
+    tag(b, MB2_TAG_EFI_MMAP, efi, sizeof(efi));
+    end(b);
+    CHECK_ERR(run_shim(bytes(b), b->len, INFO_PA, 0), KEEL_OK);
+    CHECK(bi.framebuffer.source == BI_FB_NONE);
+    CHECK(strcmp(bi.loader, "unknown") == 0);
+    CHECK(bi.mem_count == 5);
+    CHECK(bi.mem[1].base == 0x100000 && bi.mem[1].type == BI_MEM_USABLE &&
+          bi.mem[1].source == BI_SRC_MB2_EFI_MMAP);
+    CHECK(bi.mem[2].type == BI_MEM_ACPI_RECLAIMABLE);
+    CHECK(bi.mem[3].type == BI_MEM_ACPI_NVS);
+    CHECK(bi.mem[4].type == BI_MEM_RESERVED);
+    free(b);
+}
+
+/* Each malformed blob must give exactly its error. */
+static void expect(struct builder *b, uint32_t len, int want, const char *what)
+{
+    int err = run_shim(bytes(b), len, INFO_PA, KERNEL_SIZE);
+    if (err != want) {
+        fprintf(stderr, "case '%s'\n", what);
+    }
+    CHECK_ERR(err, want);
+}
+
+static void malformed(void)
+{
+    struct builder *b = calloc(1, sizeof(*b));
+    struct mb2_info mb;
+
+    standard(b);
+    struct shim_env env = {.phys_ptr = NULL};
+    CHECK_ERR(shim_multiboot2(0x2badb002, bytes(b), INFO_PA, b->len, &env, &bi), KEEL_E_MB2_MAGIC);
+    CHECK_ERR(mb2_parse(0x2badb002, bytes(b), b->len, &mb), KEEL_E_MB2_MAGIC);
+    CHECK_ERR(mb2_parse(MB2_BOOTLOADER_MAGIC, bytes(b) + 4, b->len - 4, &mb), KEEL_E_MB2_ALIGN);
+    CHECK_ERR(run_shim(bytes(b), b->len, INFO_PA + 4, 0), KEEL_E_MB2_ALIGN);
+    CHECK_ERR(mb2_parse(MB2_BOOTLOADER_MAGIC, bytes(b), 4, &mb), KEEL_E_MB2_TOTAL_SIZE);
+    expect(b, b->len - 8, KEEL_E_MB2_TOTAL_SIZE, "total size > avail");
+    put_le32(bytes(b), 8);
+    expect(b, b->len, KEEL_E_MB2_TOTAL_SIZE, "total size 8");
+
+    /* Total size that cuts the first tag's header in half. */
+    standard(b);
+    put_le32(bytes(b), 12);
+    expect(b, b->len, KEEL_E_MB2_TOTAL_SIZE, "total size 12");
+    standard(b);
+    put_le32(bytes(b), b->len - 4);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "end tag cut by total size");
+
+    standard(b);
+    put_le32(bytes(b) + 8 + 4, 0);
+    expect(b, b->len, KEEL_E_MB2_TAG_ZERO_SIZE, "zero-size tag");
+    standard(b);
+    put_le32(bytes(b) + 8 + 4, 4);
+    expect(b, b->len, KEEL_E_MB2_TAG_ZERO_SIZE, "tag size 4");
+    standard(b);
+    put_le32(bytes(b) + 8 + 4, b->len);
+    expect(b, b->len, KEEL_E_MB2_TAG_OVERRUN, "tag overruns total size");
+
+    /* No end tag: the last tag ends exactly at total_size. */
+    begin(b);
+    tag_string(b, MB2_TAG_CMDLINE, "x");
+    tag_mmap(b, qemu_map, 7, 24);
+    put_le32(bytes(b), b->len);
+    expect(b, b->len, KEEL_E_MB2_NO_END_TAG, "missing end tag");
+
+    begin(b);
+    tag_mmap(b, qemu_map, 7, 20);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_MMAP_ENTRY_SIZE, "mmap entry size 20");
+    begin(b);
+    tag_mmap(b, qemu_map, 7, 28);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_MMAP_ENTRY_SIZE, "mmap entry size 28");
+    begin(b);
+    tag_mmap(b, qemu_map, 2, 0);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_MMAP_ENTRY_SIZE, "mmap entry size 0");
+    begin(b);
+    {
+        uint8_t p[8 + 24 + 8];
+        memset(p, 0, sizeof(p));
+        put_le32(p, 24);
+        tag(b, MB2_TAG_MMAP, p, sizeof(p));
+    }
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "mmap with a partial entry");
+
+    begin(b);
+    tag(b, MB2_TAG_CMDLINE, "abc", 3);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_STRING, "unterminated command line");
+    begin(b);
+    tag(b, MB2_TAG_LOADER_NAME, NULL, 0);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_STRING, "empty loader name tag");
+    begin(b);
+    {
+        uint8_t p[12] = {0};
+        put_le32(p, 0x400000);
+        put_le32(p + 4, 0x401000);
+        memcpy(p + 8, "abcd", 4);
+        tag(b, MB2_TAG_MODULE, p, sizeof(p));
+    }
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_STRING, "unterminated module string");
+    begin(b);
+    tag(b, MB2_TAG_MODULE, "\0\0\0\0", 4);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "module tag too short");
+    begin(b);
+    tag_module(b, 0x401000, 0x400000, "backwards");
+    tag_mmap(b, qemu_map, 7, 24);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_MODULE_RANGE, "module end before start");
+    begin(b);
+    tag(b, MB2_TAG_FRAMEBUFFER, "\0\0\0\0\0\0\0\0", 8);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "framebuffer tag too short");
+    begin(b);
+    tag(b, MB2_TAG_ACPI_NEW, "RSD PTR \0\0\0\0\0\0\0\0\0\0\0\0", 20);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "ACPI 2.0 tag with a 1.0 RSDP");
+
+    /* Memory entries. */
+    struct e820 map[3] = {{0x100000, 0x1000000, 1}, {0x2000000, 0, 1}, {0, 0, 0}};
+    begin(b);
+    tag_mmap(b, map, 2, 24);
+    end(b);
+    expect(b, b->len, KEEL_E_MEM_ZERO_SIZE, "zero-size memory entry");
+    map[1].base = 0xfffffffffffff000;
+    map[1].len = 0x2000;
+    begin(b);
+    tag_mmap(b, map, 2, 24);
+    end(b);
+    expect(b, b->len, KEEL_E_MEM_WRAP, "wrapping memory entry");
+    map[0].type = 2;
+    map[1] = (struct e820){0x0, 0xa0000, 3};
+    begin(b);
+    tag_mmap(b, map, 2, 24);
+    end(b);
+    expect(b, b->len, KEEL_E_MEM_NO_USABLE, "no usable memory");
+    begin(b);
+    end(b);
+    expect(b, b->len, KEEL_E_MEM_NO_USABLE, "no memory map at all");
+
+    /* Modules. */
+    map[0] = (struct e820){0x100000, 0x10000000, 1};
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_module(b, KERNEL_BASE + KERNEL_SIZE - 0x1000, KERNEL_BASE + KERNEL_SIZE + 0x1000, "k");
+    end(b);
+    expect(b, b->len, KEEL_E_MODULE_OVERLAPS_KERNEL, "module overlapping the kernel");
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_module(b, 0x20000000, 0x20001000, "high");
+    end(b);
+    expect(b, b->len, KEEL_E_MODULE_NOT_IN_RAM, "module outside RAM");
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    for (unsigned i = 0; i < BI_MODULE_MAX + 1; i++) {
+        tag_module(b, 0x400000 + i * 0x1000, 0x401000 + i * 0x1000, "m");
+    }
+    end(b);
+    expect(b, b->len, KEEL_E_MODULE_TOO_MANY, "33 modules");
+
+    /* Strings that do not fit their boot_info arrays are refused, not truncated. */
+    char long_str[BI_CMDLINE_MAX + 8];
+    memset(long_str, 'a', sizeof(long_str) - 1);
+    long_str[sizeof(long_str) - 1] = '\0';
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_string(b, MB2_TAG_CMDLINE, long_str);
+    end(b);
+    expect(b, b->len, KEEL_E_TOO_LONG, "command line too long");
+    long_str[BI_CMDLINE_MAX - 1] = '\0';
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_string(b, MB2_TAG_CMDLINE, long_str);
+    end(b);
+    expect(b, b->len, KEEL_OK, "command line of exactly 1023 bytes");
+    long_str[300] = '\0';
+    long_str[3] = ' ';
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_module(b, 0x400000, 0x401000, long_str);
+    end(b);
+    expect(b, b->len, KEEL_E_TOO_LONG, "module command line too long");
+    long_str[3] = 'a';
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_module(b, 0x400000, 0x401000, long_str);
+    end(b);
+    expect(b, b->len, KEEL_E_TOO_LONG, "module name too long");
+    long_str[BI_LOADER_MAX] = '\0';
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_string(b, MB2_TAG_LOADER_NAME, long_str);
+    end(b);
+    expect(b, b->len, KEEL_E_TOO_LONG, "loader name too long");
+    free(b);
+}
+
+/* Runs every fixture, then every truncation and a few thousand random bit flips of it. */
+static void fixture(const char *path)
+{
+    size_t size;
+    uint8_t *raw = test_read_file(path, &size);
+    uint64_t *aligned = calloc(1, size + 8);
+    uint8_t *blob = (uint8_t *)aligned;
+    memcpy(blob, raw, size);
+    free(raw);
+
+    CHECK_ERR(run_shim(blob, size, INFO_PA, 0), KEEL_OK);
+    CHECK(bi.mem_count > 0);
+    CHECK(bi.protocol == BI_PROTO_MULTIBOOT2);
+    uint64_t usable = 0;
+    for (uint32_t i = 0; i < bi.mem_count; i++) {
+        if (bi.mem[i].type == BI_MEM_USABLE) {
+            usable += bi.mem[i].size;
+        }
+    }
+    printf("%s: loader '%s', %u ranges, %llu MiB usable, %u modules, rsdp 0x%llx\n", path,
+           bi.loader, bi.mem_count, (unsigned long long)(usable >> 20), bi.module_count,
+           (unsigned long long)bi.rsdp);
+    CHECK(usable > 0);
+
+    struct mb2_info mb;
+    for (size_t len = 0; len < size; len++) {
+        CHECK(mb2_parse(MB2_BOOTLOADER_MAGIC, blob, len, &mb) != KEEL_OK);
+    }
+    uint8_t *copy = calloc(1, size + 8);
+    uint64_t seed = 0x1234 + size;
+    for (int i = 0; i < 3000; i++) {
+        memcpy(copy, blob, size);
+        copy[test_rand(&seed) % size] ^= (uint8_t)(1u << (test_rand(&seed) % 8));
+        (void)run_shim(copy, size, INFO_PA, 0);
+    }
+    free(copy);
+    free(aligned);
+}
+
+static int fixtures(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int count = 0;
+    if (d == NULL) {
+        return 0;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && strcmp(e->d_name + n - 4, ".bin") == 0 && strncmp(e->d_name, "mb2-", 4) == 0) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            fixture(path);
+            count++;
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+int main(int argc, char **argv)
+{
+    synthetic_ok();
+    malformed();
+    struct builder *b = calloc(1, sizeof(*b));
+    standard(b);
+    int count = 0;
+    if (argc > 1) {
+        count = fixtures(argv[1]);
+    }
+    printf("%d captured fixtures\n", count);
+    free(b);
+    return test_finish("test_multiboot2");
+}
