@@ -7,6 +7,7 @@
 
 #include <keel/boot_info.h>
 #include <keel/errors.h>
+#include <keel/memmap.h>
 #include <keel/shim.h>
 
 #include "cpio.h"
@@ -54,7 +55,32 @@ static bool is_memory_node(const struct fdt *fdt, uint32_t node)
     return strncmp(name, "memory", 6) == 0 && (name[6] == '\0' || name[6] == '@');
 }
 
-static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
+/* True when [base, base + size) lies within the pages of [obase, obase + osize). */
+static bool within_pages(uint64_t base, uint64_t size, uint64_t obase, uint64_t osize)
+{
+    uint64_t lo = obase & ~(uint64_t)(MEMMAP_PAGE_SIZE - 1);
+    uint64_t hi = obase + osize + (MEMMAP_PAGE_SIZE - 1);
+
+    if (osize == 0 || hi < obase) {
+        return false;
+    }
+    hi &= ~(uint64_t)(MEMMAP_PAGE_SIZE - 1);
+    return base >= lo && size <= hi - lo && base - lo <= hi - lo - size;
+}
+
+/*
+ * A loader may mark the initrd or the DTB itself with a /memreserve/ entry (U-Boot's
+ * booti does so for the initrd). Keel records both objects with their own types, and
+ * "reserved" must not hide them: a module's frames go back to the allocator once the
+ * kernel is done with it, a firmware reservation's never do.
+ */
+static bool reserves_loader_object(const struct boot_info *bi, uint64_t base, uint64_t size)
+{
+    return within_pages(base, size, bi->initrd_base, bi->initrd_size) ||
+           within_pages(base, size, bi->dtb_base, bi->dtb_size);
+}
+
+static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct shim_ranges *rs)
 {
     struct fdt_path root = {.depth = 1, .node = {0}};
     struct fdt_path path;
@@ -73,7 +99,9 @@ static int add_memory(const struct fdt *fdt, struct shim_ranges *rs)
     for (uint32_t i = 0; i < fdt->rsv_count && err == KEEL_OK; i++) {
         uint64_t base, size;
         fdt_memreserve(fdt, i, &base, &size);
-        err = shim_add_range(rs, base, size, BI_MEM_RESERVED, BI_SRC_FDT_MEMRESERVE);
+        if (!reserves_loader_object(bi, base, size)) {
+            err = shim_add_range(rs, base, size, BI_MEM_RESERVED, BI_SRC_FDT_MEMRESERVE);
+        }
     }
     if (err != KEEL_OK) {
         return err;
@@ -406,7 +434,7 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     }
 
     shim_ranges_init(&rs);
-    err = add_memory(&fdt, &rs);
+    err = add_memory(&fdt, bi, &rs);
     if (err == KEEL_OK) {
         err = shim_add_range(&rs, dtb_pa, fdt.total_size, BI_MEM_BOOT_INFO, BI_SRC_DTB);
     }

@@ -46,8 +46,7 @@ static bool owner_is_valid(uint32_t owner)
 
 static void account(struct frame_alloc *fa, uint32_t owner, uint64_t count, bool add)
 {
-    uint64_t *counter =
-        owner == FRAME_OWNER_FREE ? &fa->frames_free : &fa->frames_by_owner[owner];
+    uint64_t *counter = owner == FRAME_OWNER_FREE ? &fa->frames_free : &fa->frames_by_owner[owner];
     if (add) {
         *counter += count;
     } else {
@@ -75,17 +74,22 @@ static ptrdiff_t find_extent(const struct frame_alloc *fa, uint64_t pfn)
     return (ptrdiff_t)(lo - 1);
 }
 
-/* Appends `e` to the window, merging it into the last entry when they touch and agree. */
-static void window_push(struct frame_extent *win, size_t *n, struct frame_extent e)
+/* Appends a run to the window, merging it into the last entry when they touch and agree. */
+static inline void window_push(struct frame_extent *win, size_t *n, uint64_t pfn, uint64_t count,
+                               uint32_t owner)
 {
-    if (e.count == 0) {
+    if (count == 0) {
         return;
     }
-    if (*n > 0 && extent_end(&win[*n - 1]) == e.pfn && win[*n - 1].owner == e.owner) {
-        win[*n - 1].count += e.count;
+    if (*n > 0 && extent_end(&win[*n - 1]) == pfn && win[*n - 1].owner == owner) {
+        win[*n - 1].count += count;
         return;
     }
-    win[(*n)++] = e;
+    win[*n].pfn = pfn;
+    win[*n].count = count;
+    win[*n].owner = owner;
+    win[*n].reserved = 0;
+    (*n)++;
 }
 
 /*
@@ -97,21 +101,22 @@ static int set_owner(struct frame_alloc *fa, size_t idx, uint64_t pfn, uint64_t 
 {
     struct frame_extent win[WINDOW_MAX];
     size_t n = 0;
-    const struct frame_extent old = fa->extents[idx];
+    const uint64_t old_pfn = fa->extents[idx].pfn;
+    const uint64_t old_end = extent_end(&fa->extents[idx]);
+    const uint32_t old_owner = fa->extents[idx].owner;
     size_t first = idx > 0 ? idx - 1 : idx;
     size_t last = idx + 1 < fa->extent_count ? idx + 1 : idx;
 
     if (first < idx) {
-        window_push(win, &n, fa->extents[first]);
+        const struct frame_extent *p = &fa->extents[first];
+        window_push(win, &n, p->pfn, p->count, p->owner);
     }
-    window_push(win, &n, (struct frame_extent){.pfn = old.pfn, .count = pfn - old.pfn,
-                                               .owner = old.owner});
-    window_push(win, &n, (struct frame_extent){.pfn = pfn, .count = count, .owner = owner});
-    window_push(win, &n, (struct frame_extent){.pfn = pfn + count,
-                                               .count = extent_end(&old) - (pfn + count),
-                                               .owner = old.owner});
+    window_push(win, &n, old_pfn, pfn - old_pfn, old_owner);
+    window_push(win, &n, pfn, count, owner);
+    window_push(win, &n, pfn + count, old_end - (pfn + count), old_owner);
     if (last > idx) {
-        window_push(win, &n, fa->extents[last]);
+        const struct frame_extent *x = &fa->extents[last];
+        window_push(win, &n, x->pfn, x->count, x->owner);
     }
 
     size_t old_n = last - first + 1;
@@ -123,7 +128,7 @@ static int set_owner(struct frame_alloc *fa, size_t idx, uint64_t pfn, uint64_t 
     memcpy(&fa->extents[first], win, n * sizeof(win[0]));
     fa->extent_count = fa->extent_count - old_n + n;
 
-    account(fa, old.owner, count, false);
+    account(fa, old_owner, count, false);
     account(fa, owner, count, true);
     return KEEL_OK;
 }
@@ -135,8 +140,7 @@ static int set_owner(struct frame_alloc *fa, size_t idx, uint64_t pfn, uint64_t 
  */
 static void maybe_grow(struct frame_alloc *fa)
 {
-    if (fa->grow == NULL || fa->in_grow ||
-        fa->extent_cap - fa->extent_count >= FRAME_ALLOC_SPARE) {
+    if (fa->grow == NULL || fa->in_grow || fa->extent_cap - fa->extent_count >= FRAME_ALLOC_SPARE) {
         return;
     }
     fa->in_grow = true;
@@ -285,8 +289,8 @@ int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
     return err;
 }
 
-int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align,
-                    enum frame_owner owner, paddr_t *out)
+int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum frame_owner owner,
+                    paddr_t *out)
 {
     if (!owner_is_valid(owner) || count == 0 || align == 0 || (align & (align - 1)) != 0 ||
         out == NULL) {

@@ -35,6 +35,7 @@
 #define TAG_SLAB UINT64_C(0x6b65656c2d736c62) /* "keel-slb" */
 
 #define SLAB_WORDS 8u
+#define BIN_SCAN_MAX 16u
 
 struct heap_block {
     uint64_t size_flags;
@@ -277,7 +278,10 @@ static struct heap_block *find_block(struct heap *h, size_t need, size_t align, 
     unsigned first = log2_floor(need);
 
     if (align <= HEAP_ALIGN) {
-        for (struct heap_block *b = h->bins[first]; b != NULL; b = b->next) {
+        /* A bounded first fit in the bin `need` falls in; every larger bin fits at once. */
+        unsigned tries = 0;
+        for (struct heap_block *b = h->bins[first]; b != NULL && tries < BIN_SCAN_MAX;
+             b = b->next, tries++) {
             if (bsize(b) >= need) {
                 bin_remove(h, b);
                 take(h, b, need);

@@ -65,9 +65,9 @@ struct frame_alloc {
     uint64_t frames_free;
     uint64_t frames_by_owner[FRAME_OWNER_COUNT]; /* [FRAME_OWNER_FREE] stays 0 */
 
-    uint64_t limit_pfn;       /* allocations end at or below this frame; UINT64_MAX = none */
-    struct alloc_fail *fail;  /* failure injection; NULL = off */
-    frame_grow_fn grow;       /* NULL = storage never grows by itself */
+    uint64_t limit_pfn;      /* allocations end at or below this frame; UINT64_MAX = none */
+    struct alloc_fail *fail; /* failure injection; NULL = off */
+    frame_grow_fn grow;      /* NULL = storage never grows by itself */
     void *grow_ctx;
     bool in_grow;
 
@@ -107,8 +107,8 @@ int frame_alloc_one(struct frame_alloc *fa, enum frame_owner owner, paddr_t *out
  * KEEL_E_NO_MEMORY, KEEL_E_ALLOC_INJECTED, KEEL_E_FRAME_EXTENTS_FULL or KEEL_E_INVALID;
  * a failure changes nothing but the failure-injection counter.
  */
-int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align,
-                    enum frame_owner owner, paddr_t *out);
+int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum frame_owner owner,
+                    paddr_t *out);
 
 /*
  * Returns [base, base + count * PAGE_SIZE) from `owner` to the free pool. Every frame

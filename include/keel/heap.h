@@ -41,13 +41,13 @@ typedef int (*heap_grow_fn)(void *ctx, size_t bytes, void **new_region);
 typedef void (*heap_misuse_fn)(void *ctx, int err, const void *ptr);
 
 struct heap_stats {
-    size_t bytes_mapped;  /* every byte the heap was given */
-    size_t bytes_in_use;  /* usable bytes of live allocations (class or block size) */
-    size_t bytes_peak;    /* the largest bytes_in_use seen */
-    size_t slab_bytes;    /* bytes held by slabs, used or not */
-    size_t live_count;    /* live allocations */
-    size_t grow_count;    /* successful calls of the grow callback */
-    size_t misuse_count;  /* misuses detected */
+    size_t bytes_mapped; /* every byte the heap was given */
+    size_t bytes_in_use; /* usable bytes of live allocations (class or block size) */
+    size_t bytes_peak;   /* the largest bytes_in_use seen */
+    size_t slab_bytes;   /* bytes held by slabs, used or not */
+    size_t live_count;   /* live allocations */
+    size_t grow_count;   /* successful calls of the grow callback */
+    size_t misuse_count; /* misuses detected */
 };
 
 struct heap_segment {
@@ -62,8 +62,8 @@ struct heap_slab;
 struct heap {
     struct heap_segment segments[HEAP_SEGMENT_MAX];
     size_t segment_count;
-    struct heap_block *bins[HEAP_BIN_COUNT]; /* free large blocks by floor(log2(size)) */
-    uint64_t bin_mask;                       /* bit i set: bins[i] is not empty */
+    struct heap_block *bins[HEAP_BIN_COUNT];     /* free large blocks by floor(log2(size)) */
+    uint64_t bin_mask;                           /* bit i set: bins[i] is not empty */
     struct heap_slab *partial[HEAP_CLASS_COUNT]; /* slabs with a free object, per class */
     heap_grow_fn grow;
     void *grow_ctx;

@@ -88,6 +88,12 @@ def good_boot(a):
         m = got.get(name)
         check(m is not None and m["crc32"] == crc and int(m["size"], 16) == size,
               "module %s: crc32 0x%08x and size %d" % (name, crc, size), failures)
+    module_ranges = [(int(m["base"], 16), int(m["base"], 16) + int(m["size"], 16))
+                     for m in r["memory"] if m["type"] == "module"]
+    for m in r["modules"]:
+        lo, hi = int(m["base"], 16), int(m["base"], 16) + int(m["size"], 16)
+        check(any(b <= lo and hi <= e for b, e in module_ranges),
+              "module %s lies in a range of type module" % m["name"], failures)
     given = size_bytes(a.memory)
     ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES)
     check(given - RAM_SLACK <= ram <= given,

@@ -176,7 +176,10 @@ static int grow_cb(void *ctx, struct frame_alloc *fa, size_t min_cap)
 }
 
 static const uint32_t random_owners[] = {
-    FRAME_OWNER_PAGE_TABLES, FRAME_OWNER_HEAP, FRAME_OWNER_STACKS, FRAME_OWNER_BOOT_PAGE_TABLES,
+    FRAME_OWNER_PAGE_TABLES,
+    FRAME_OWNER_HEAP,
+    FRAME_OWNER_STACKS,
+    FRAME_OWNER_BOOT_PAGE_TABLES,
 };
 
 /*
@@ -316,8 +319,8 @@ static void random_run(uint64_t seed, unsigned steps, bool use_grow)
             }
         } else if (op < 95) {
             /* Move the limit around: nothing, or somewhere inside the fake RAM. */
-            uint64_t limit = test_rand(&rng) % 3 == 0 ? UINT64_MAX
-                                                       : (test_rand(&rng) % FAKE_FRAMES) * PAGE_SIZE;
+            uint64_t limit =
+                test_rand(&rng) % 3 == 0 ? UINT64_MAX : (test_rand(&rng) % FAKE_FRAMES) * PAGE_SIZE;
             frame_alloc_set_limit(&fa, pa_init(limit));
         } else if (op < 97) {
             alloc_fail_arm(&fail, 1 + test_rand(&rng) % 4);
@@ -349,14 +352,14 @@ static void test_init_rounding(void)
     struct frame_extent st[16];
     struct frame_alloc fa;
     const struct bi_mem_range map[] = {
-        {.base = 0x0, .size = 0x3800, .type = BI_MEM_USABLE},           /* frames 1, 2 */
-        {.base = 0x3800, .size = 0x1000, .type = BI_MEM_BOOT_INFO},     /* frames 3, 4 */
-        {.base = 0x4800, .size = 0x800, .type = BI_MEM_MODULE},         /* shares frame 4 */
-        {.base = 0x5000, .size = 0x2100, .type = BI_MEM_USABLE},        /* frames 5, 6 */
-        {.base = 0x7100, .size = 0x100, .type = BI_MEM_RESERVED},       /* not RAM */
-        {.base = 0x10000, .size = 0x10000, .type = BI_MEM_KERNEL},      /* frames 16..31 */
-        {.base = 0x20000, .size = 0x1000, .type = BI_MEM_KERNEL},       /* merges */
-        {.base = 0x21000, .size = 0x800, .type = BI_MEM_USABLE},        /* nothing whole */
+        {.base = 0x0, .size = 0x3800, .type = BI_MEM_USABLE},       /* frames 1, 2 */
+        {.base = 0x3800, .size = 0x1000, .type = BI_MEM_BOOT_INFO}, /* frames 3, 4 */
+        {.base = 0x4800, .size = 0x800, .type = BI_MEM_MODULE},     /* shares frame 4 */
+        {.base = 0x5000, .size = 0x2100, .type = BI_MEM_USABLE},    /* frames 5, 6 */
+        {.base = 0x7100, .size = 0x100, .type = BI_MEM_RESERVED},   /* not RAM */
+        {.base = 0x10000, .size = 0x10000, .type = BI_MEM_KERNEL},  /* frames 16..31 */
+        {.base = 0x20000, .size = 0x1000, .type = BI_MEM_KERNEL},   /* merges */
+        {.base = 0x21000, .size = 0x800, .type = BI_MEM_USABLE},    /* nothing whole */
     };
     CHECK_ERR(frame_alloc_init(&fa, map, 8, st, 16), KEEL_OK);
     CHECK_ERR(frame_alloc_check(&fa), KEEL_OK);
@@ -441,10 +444,8 @@ static void test_reserve_and_contract(void)
     CHECK_ERR(frame_free(&fa, pa_init(0x300000), 1, FRAME_OWNER_HEAP), KEEL_E_FRAME_WRONG_OWNER);
     CHECK_ERR(frame_free(&fa, pa_init(0x110000), 1, FRAME_OWNER_HEAP), KEEL_E_FRAME_DOUBLE_FREE);
     CHECK_ERR(frame_free(&fa, pa_init(0xb00000), 1, FRAME_OWNER_HEAP), KEEL_E_FRAME_NOT_RAM);
-    CHECK_ERR(frame_free(&fa, pa_init(0x3ff000), 2, FRAME_OWNER_KERNEL),
-              KEEL_E_FRAME_DOUBLE_FREE);
-    CHECK_ERR(frame_free(&fa, pa_init(0x9ff000), 2, FRAME_OWNER_HEAP),
-              KEEL_E_FRAME_DOUBLE_FREE);
+    CHECK_ERR(frame_free(&fa, pa_init(0x3ff000), 2, FRAME_OWNER_KERNEL), KEEL_E_FRAME_DOUBLE_FREE);
+    CHECK_ERR(frame_free(&fa, pa_init(0x9ff000), 2, FRAME_OWNER_HEAP), KEEL_E_FRAME_DOUBLE_FREE);
     CHECK(memcmp(&before, &fa, sizeof(fa)) == 0);
     CHECK(memcmp(before_extents, st, sizeof(st)) == 0);
 
@@ -509,8 +510,8 @@ static void test_huge_maps(void)
         CHECK_ERR(frame_alloc_check(&fa), KEEL_OK);
         /* One extent per map entry at most: nothing in the setup was per frame. */
         CHECK(fa.extent_count <= n);
-        uint64_t usable = 0x9e000 + 0x100000 + (low_end - 0x501000) +
-                          (ram > 3 * GIB ? ram - 3 * GIB : 0);
+        uint64_t usable =
+            0x9e000 + 0x100000 + (low_end - 0x501000) + (ram > 3 * GIB ? ram - 3 * GIB : 0);
         CHECK(fa.frames_free == usable / PAGE_SIZE);
         paddr_t pa;
         CHECK_ERR(frame_alloc_run(&fa, 1u << 18, 1u << 18, FRAME_OWNER_HEAP, &pa),

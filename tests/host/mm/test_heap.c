@@ -250,8 +250,8 @@ static void random_run(uint64_t seed, unsigned steps, bool scattered)
     printf("seed %llu (%s): %u steps, %zu live, %u NULLs, %u reallocs, %u aligned, %u callocs, "
            "%zu segments, mapped %zu KiB, peak in use %zu KiB, grown %zu times\n",
            (unsigned long long)seed, scattered ? "scattered" : "contiguous", steps, count, nulls,
-           reallocs, aligned, callocs, h.segment_count, st.bytes_mapped / KIB,
-           st.bytes_peak / KIB, st.grow_count);
+           reallocs, aligned, callocs, h.segment_count, st.bytes_mapped / KIB, st.bytes_peak / KIB,
+           st.grow_count);
     for (size_t i = 0; i < count; i++) {
         CHECK(intact(&blocks[i]));
         CHECK_ERR(heap_free(&h, blocks[i].ptr), KEEL_OK);
