@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unaligned little- and big-endian loads shared by the boot parsers. */
+/* Bounded byte-level reads shared by the boot parsers: unaligned loads and strings. */
 #ifndef KEEL_BOOT_BYTES_H
 #define KEEL_BOOT_BYTES_H
 
@@ -38,6 +38,17 @@ static inline uint64_t load_be64(const uint8_t *p)
 static inline int range_inside(uint64_t off, uint64_t len, uint64_t size)
 {
     return off <= size && len <= size - off;
+}
+
+/* Length of the NUL-terminated string at p, or -1 when no NUL lies in [p, p + max). */
+static inline int64_t bounded_strlen(const uint8_t *p, uint32_t max)
+{
+    for (uint32_t i = 0; i < max; i++) {
+        if (p[i] == '\0') {
+            return i;
+        }
+    }
+    return -1;
 }
 
 #endif

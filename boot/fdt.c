@@ -26,17 +26,6 @@ static uint32_t align4(uint32_t v)
     return (v + 3u) & ~3u;
 }
 
-/* Length of the NUL-terminated string at p, or -1 when no NUL lies in [p, p + max). */
-static int64_t bounded_strlen(const uint8_t *p, uint32_t max)
-{
-    for (uint32_t i = 0; i < max; i++) {
-        if (p[i] == '\0') {
-            return i;
-        }
-    }
-    return -1;
-}
-
 static int check_header(struct fdt *fdt, const uint8_t *blob, size_t avail)
 {
     if (blob == NULL || avail < 4) {

@@ -28,17 +28,6 @@ static uint32_t align8(uint32_t v)
     return (v + 7u) & ~7u;
 }
 
-/* A string that must end with a NUL inside [p, p + len). */
-static bool string_ok(const uint8_t *p, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        if (p[i] == '\0') {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t size)
 {
     const uint8_t *tag = out->blob + off;
@@ -46,7 +35,7 @@ static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t
     switch (type) {
     case MB2_TAG_CMDLINE:
     case MB2_TAG_LOADER_NAME:
-        if (!string_ok(tag + MB2_TAG_HEADER_SIZE, size - MB2_TAG_HEADER_SIZE)) {
+        if (bounded_strlen(tag + MB2_TAG_HEADER_SIZE, size - MB2_TAG_HEADER_SIZE) < 0) {
             return KEEL_E_MB2_STRING;
         }
         if (type == MB2_TAG_CMDLINE && out->cmdline == NULL) {
@@ -59,7 +48,7 @@ static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t
         if (size < MB2_MODULE_FIXED) {
             return KEEL_E_MB2_TAG_TRUNCATED;
         }
-        if (!string_ok(tag + MB2_MODULE_FIXED, size - MB2_MODULE_FIXED)) {
+        if (bounded_strlen(tag + MB2_MODULE_FIXED, size - MB2_MODULE_FIXED) < 0) {
             return KEEL_E_MB2_STRING;
         }
         if (load_le32(tag + 12) < load_le32(tag + 8)) {
