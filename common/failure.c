@@ -13,6 +13,12 @@ noreturn void keel_fail(int err)
     arch_exit(KEEL_EXIT_BAD_INPUT);
 }
 
+noreturn void keel_fail_in(const char *phase, int err)
+{
+    kprintf("keel: error: %s: %s\n", phase, keel_strerror(err));
+    arch_exit(KEEL_EXIT_BAD_INPUT);
+}
+
 noreturn void panic(const char *fmt, ...)
 {
     va_list ap;

@@ -2,15 +2,19 @@
 /* The common init sequence: the same C code on every arch, in the order DESIGN.md gives. */
 #include <keel/arch.h>
 #include <keel/init.h>
+#include <keel/mm.h>
 
 #include "common.h"
 
 noreturn void keel_start(struct boot_info *bi)
 {
-    /*
-     * The memory sequence (frame allocator, page tables, heap, modules, reclaim)
-     * comes here; until then the kernel runs on the entry code's boot mappings.
-     */
+    static struct kernel_memory km;
+    const char *phase;
+    int err = mm_init(bi, &km, &phase);
+
+    if (err != KEEL_OK) {
+        keel_fail_in(phase, err);
+    }
     timeline_mark("init");
-    arch_exit(kernel_main(bi));
+    arch_exit(kernel_main(bi, &km));
 }

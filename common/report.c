@@ -4,6 +4,7 @@
 #include <keel/console.h>
 #include <keel/crc32.h>
 #include <keel/init.h>
+#include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/timeline.h>
 
@@ -11,11 +12,12 @@
  * The CRC of each module, computed from its bytes in memory; a module that cannot
  * be reached gets 0, which the tests would catch as a mismatch.
  */
-static void module_crcs(const struct boot_info *bi, uint32_t *crcs)
+static void module_crcs(const struct kernel_memory *km, uint32_t *crcs)
 {
-    for (uint32_t i = 0; i < bi->module_count; i++) {
-        const struct bi_module *m = &bi->modules[i];
-        const void *p = arch_early_phys_ptr(m->base, m->size);
+    /* The list the memory sequence copied out, read after the boot info was reclaimed. */
+    for (size_t i = 0; i < km->modules.count && i < BI_MODULE_MAX; i++) {
+        const struct bi_module *m = &km->modules.items[i];
+        const void *p = mm_phys_ptr(m->base, m->size);
 
         crcs[i] = p != NULL ? crc32_ieee(0, p, m->size) : 0;
     }
@@ -34,13 +36,13 @@ static void print_summary(const struct boot_info *bi)
     }
 }
 
-void keel_report(const struct boot_info *bi)
+void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
 {
     static uint32_t crcs[BI_MODULE_MAX];
     const struct sink *s = &console_sink;
     const struct timeline_entry *t;
 
-    module_crcs(bi, crcs);
+    module_crcs(km, crcs);
     print_summary(bi);
     timeline_mark("report");
 
@@ -53,6 +55,8 @@ void keel_report(const struct boot_info *bi)
     arch_report_entry(s, bi->entry_state);
     sink_printf(s, ", ");
     bi_json_write(s, bi, crcs);
+    sink_printf(s, ", ");
+    mm_report_json(s, km);
     sink_printf(s, ", \"timeline\": [{\"stage\": \"entry\", \"ticks\": 0}");
     for (unsigned i = 0; i < count; i++) {
         sink_printf(s, ", {\"stage\": ");

@@ -1,21 +1,56 @@
 /* SPDX-License-Identifier: MIT */
 /* The example kernel: prints the boot report and leaves QEMU with exit code 0. */
+#include <stdint.h>
 #include <string.h>
 
 #include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/init.h>
+#include <keel/layout.h>
+#include <keel/mm.h>
 #include <keel/report.h>
 
-int kernel_main(const struct boot_info *bi)
-{
-    char fault[16];
+/*
+ * keel.fault=KIND makes the kernel do something the memory sequence must catch, to show
+ * that the rights, guards and reclaim are real. Each ends in its own exit code.
+ */
+static const uint32_t read_only_word = 0x4b45454c;
+static uint8_t data_bytes[16];
 
-    /* keel.fault=trap runs an undefined instruction, to show the vectors are live. */
-    if (cmdline_value(bi->cmdline, "keel.fault", fault, sizeof(fault)) &&
-        strcmp(fault, "trap") == 0) {
-        __builtin_trap();
+/* Recurses until the boot stack runs into its guard page (long before the bound). */
+__attribute__((noinline)) static uint64_t overflow(volatile uint64_t depth)
+{
+    volatile uint8_t frame[512];
+
+    frame[0] = (uint8_t)depth;
+    if (depth > (UINT64_C(1) << 40)) {
+        return frame[0];
     }
-    keel_report(bi);
+    return overflow(depth + 1) + frame[0];
+}
+
+static void fault(const char *kind)
+{
+    if (strcmp(kind, "trap") == 0) {
+        __builtin_trap();
+    } else if (strcmp(kind, "write-rodata") == 0) {
+        *(volatile uint32_t *)&read_only_word = 0;
+    } else if (strcmp(kind, "exec-data") == 0) {
+        ((void (*)(void))(uintptr_t)data_bytes)();
+    } else if (strcmp(kind, "stack-overflow") == 0) {
+        overflow(0);
+    } else if (strcmp(kind, "use-after-reclaim") == 0) {
+        (void)*(volatile const uint8_t *)BOOT_INFO_VBASE;
+    }
+}
+
+int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
+{
+    char kind[24];
+
+    if (cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind))) {
+        fault(kind);
+    }
+    keel_report(bi, km);
     return KEEL_EXIT_OK;
 }

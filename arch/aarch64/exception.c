@@ -1,11 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* The one-line report for an unexpected CPU exception, then exit with KEEL_EXIT_EXCEPTION. */
+/* Exceptions: page faults go to keel_page_fault, the rest print one line and exit. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/fault.h>
 
 #include <a64/a64.h>
+
+#define EC_IABT_LOWER 0x20
+#define EC_IABT_CUR 0x21
+#define EC_DABT_LOWER 0x24
+#define EC_DABT_CUR 0x25
+
+/* ISS fields of instruction and data aborts (Arm ARM, ESR_ELx, "ISS encoding for ... Abort"). */
+#define ABT_FSC_MASK 0x3fu
+#define ABT_WNR (1u << 6)  /* data aborts: the access was a write */
+#define ABT_FNV (1u << 10) /* FAR_EL1 does not hold the faulting address */
+
+/* Fault status codes 0b0001xx, 0b0010xx, 0b0011xx; the low two bits give the table level. */
+#define FSC_TRANSLATION 0x04u
+#define FSC_ACCESS_FLAG 0x08u
+#define FSC_PERMISSION 0x0cu
 
 /* ESR_EL1.EC values (Arm ARM, "ESR_ELx"), named for the report. */
 static const char *const ec_names[64] = {
@@ -38,8 +55,42 @@ static const char *const ec_names[64] = {
 static const char *const async_names[4] = {NULL, "irq", "fiq", "serror"};
 
 /*
+ * A translation, access-flag or permission fault becomes a struct fault for common
+ * code; returns when the abort is of another kind (alignment, external, TLB conflict,
+ * address size), which gets the generic line. Every Keel leaf has AF set, so an
+ * access-flag fault means a page that is present but not usable, like a permission
+ * fault. Cache maintenance by VA reports WnR = 1, and counts as a write here.
+ */
+static void page_fault(uint32_t ec, uint64_t esr, uint64_t elr, uint64_t far)
+{
+    uint32_t iss = (uint32_t)esr & 0x1ffffffu;
+    uint32_t fsc_class = iss & ABT_FSC_MASK & ~0x3u;
+    bool instruction = ec == EC_IABT_LOWER || ec == EC_IABT_CUR;
+
+    if (!instruction && ec != EC_DABT_LOWER && ec != EC_DABT_CUR) {
+        return;
+    }
+    if ((fsc_class != FSC_TRANSLATION && fsc_class != FSC_ACCESS_FLAG &&
+         fsc_class != FSC_PERMISSION) ||
+        (iss & ABT_FNV) != 0) {
+        return;
+    }
+    struct fault f = {
+        .addr = far,
+        .pc = elr,
+        .access = instruction            ? FAULT_EXEC
+                  : (iss & ABT_WNR) != 0 ? FAULT_WRITE
+                                         : FAULT_READ,
+        .present = fsc_class != FSC_TRANSLATION,
+    };
+    keel_page_fault(&f);
+}
+
+/*
  * Uses only arch_console_putc, not kprintf: the fault may have happened inside the
- * common console code. A fault while reporting skips straight to the exit.
+ * common console code. A fault while reporting skips straight to the exit. This runs
+ * on the SP_EL1 exception stack (vectors.S), so an overflow of the boot stack into its
+ * guard page still reaches keel_page_fault.
  */
 noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_t far,
                             uint64_t spsr)
@@ -57,6 +108,9 @@ noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_
     }
 
     uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+    if ((vector & 3) == 0) {
+        page_fault(ec, esr, elr, far);
+    }
     const char *what = async_names[vector & 3];
     if (what == NULL) {
         what = ec_names[ec] != NULL ? ec_names[ec] : "synchronous";

@@ -19,10 +19,14 @@
 
 /*
  * No baud-rate or line setup: QEMU's PL011 transmits without it and U-Boot or other
- * firmware has already configured the port. The base is reached through the identity
- * map, whose first A64_IDMAP_DEVICE_END bytes are Device-nGnRnE.
+ * firmware has already configured the port. Until the memory sequence switches tables
+ * the base is the physical address, reached through the identity map, whose first
+ * A64_IDMAP_DEVICE_END bytes are Device-nGnRnE; afterwards it is the device mapping the
+ * common sequence made (arch_fb_reinit). console_pa is the register block's physical
+ * address throughout.
  */
 static uintptr_t console_base = A64_EARLY_UART_BASE;
+static uint64_t console_pa = A64_EARLY_UART_BASE;
 
 _Static_assert(A64_EARLY_UART_BASE < A64_IDMAP_DEVICE_END,
                "the early UART must lie in the identity map's device range");
@@ -55,10 +59,22 @@ void arch_console_setup(const struct bi_console *console)
 {
     /* Only a PL011 inside the device part of the identity map can be driven early. */
     if (console->kind != BI_CONSOLE_PL011 || console->base == 0 ||
-        console->base > A64_IDMAP_DEVICE_END - 0x1000 || (console->base & 3) != 0) {
+        console->base > A64_IDMAP_DEVICE_END - 0x1000 || (console->base & 3) != 0 ||
+        a64_mmu_switched) {
         return;
     }
     console_base = (uintptr_t)console->base;
+    console_pa = console->base;
+}
+
+uint64_t arch_console_mmio_base(void)
+{
+    return console_pa;
+}
+
+void a64_console_move(uintptr_t base)
+{
+    console_base = base;
 }
 
 void a64_console_write(const char *s)

@@ -59,10 +59,12 @@ uint64_t arch_kernel_phys_base(void)
  * The window is the normal-memory part of the boot identity map: [A64_IDMAP_DEVICE_END,
  * 512 GiB). The device part below is left out on purpose, because parsers do unaligned
  * loads that fault on Device memory, and RAM on the boards Keel knows starts above it.
+ * After arch_tlb_switch() the window is gone and every range is outside it.
  */
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
 {
-    if (pa < A64_IDMAP_DEVICE_END || pa >= A64_IDMAP_SIZE || len > A64_IDMAP_SIZE - pa) {
+    if (a64_mmu_switched || pa < A64_IDMAP_DEVICE_END || pa >= A64_IDMAP_SIZE ||
+        len > A64_IDMAP_SIZE - pa) {
         return NULL;
     }
     return (const void *)(uintptr_t)pa;

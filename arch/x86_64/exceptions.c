@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* The exception handler: one line on the console, then exit with KEEL_EXIT_EXCEPTION. */
+/* The exception handler: page faults go to keel_page_fault, the rest print one line and exit. */
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/fault.h>
 #include <x86/cpu.h>
+
+#define VECTOR_PAGE_FAULT 14
+
+/* #PF error code bits (SDM vol. 3A, "Page-Fault Exception"). */
+#define PF_ERR_PRESENT (1u << 0)  /* 0: no translation; 1: a protection violation */
+#define PF_ERR_WRITE (1u << 1)    /* the access was a write */
+#define PF_ERR_RESERVED (1u << 3) /* a reserved bit was set in a paging entry */
+#define PF_ERR_FETCH (1u << 4)    /* an instruction fetch (reported because EFER.NXE = 1) */
 
 static const char *const exception_names[X86_EXCEPTION_COUNT] = {
     "divide error",
@@ -65,14 +74,43 @@ static void put_num(uint64_t v, unsigned base)
     }
 }
 
+/*
+ * Runs on IST3, so a stack overflow into a guard page is reported too. A reserved-bit
+ * fault means Keel wrote a broken entry, not that some access was refused: it gets the
+ * generic line with the raw error code instead.
+ */
+static void page_fault(const struct x86_exception_frame *frame, uint64_t addr)
+{
+    struct fault f = {
+        .addr = addr,
+        .pc = frame->rip,
+        .access = FAULT_READ,
+        .present = (frame->error & PF_ERR_PRESENT) != 0,
+    };
+
+    if ((frame->error & PF_ERR_RESERVED) != 0) {
+        return;
+    }
+    if ((frame->error & PF_ERR_FETCH) != 0) {
+        f.access = FAULT_EXEC;
+    } else if ((frame->error & PF_ERR_WRITE) != 0) {
+        f.access = FAULT_WRITE;
+    }
+    keel_page_fault(&f);
+}
+
 noreturn void x86_exception(const struct x86_exception_frame *frame)
 {
     static int nesting;
-    uint64_t addr = frame->vector == 14 ? x86_read_cr2() : 0;
+    /* Read CR2 first: a later fault, even a nested one, would overwrite it. */
+    uint64_t addr = frame->vector == VECTOR_PAGE_FAULT ? x86_read_cr2() : 0;
 
     /* A fault while reporting a fault: leave without printing again. */
     if (nesting++ != 0) {
         arch_exit(KEEL_EXIT_EXCEPTION);
+    }
+    if (frame->vector == VECTOR_PAGE_FAULT) {
+        page_fault(frame, addr);
     }
     put_str("keel: exception: ");
     put_str(frame->vector < X86_EXCEPTION_COUNT ? exception_names[frame->vector] : "unknown");

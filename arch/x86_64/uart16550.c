@@ -72,3 +72,9 @@ void arch_console_setup(const struct bi_console *console)
         x86_uart_init((uint16_t)console->base);
     }
 }
+
+/* The 16550 is reached through I/O ports: there is no MMIO page to map. */
+uint64_t arch_console_mmio_base(void)
+{
+    return 0;
+}

@@ -757,6 +757,20 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
     *out = h->stats;
 }
 
+/*
+ * Set bits of a word. Not __builtin_popcountll: without a POPCNT instruction the
+ * compiler calls a libgcc helper, and the kernel links no libgcc.
+ */
+static unsigned bit_count(uint64_t x)
+{
+    unsigned n = 0;
+
+    for (; x != 0; x &= x - 1) {
+        n++;
+    }
+    return n;
+}
+
 static int check_slab(const struct heap_slab *s, size_t *live, size_t *in_use)
 {
     if (s->tag != tag_for(s, TAG_SLAB) || s->class_index >= HEAP_CLASS_COUNT ||
@@ -766,7 +780,7 @@ static int check_slab(const struct heap_slab *s, size_t *live, size_t *in_use)
     }
     size_t used = 0;
     for (size_t w = 0; w < SLAB_WORDS; w++) {
-        used += (size_t)__builtin_popcountll(s->used[w]);
+        used += bit_count(s->used[w]);
     }
     used -= SLAB_WORDS * 64 - s->obj_count;
     if (used != (size_t)s->obj_count - s->free_count) {

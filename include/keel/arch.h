@@ -3,6 +3,7 @@
 #ifndef KEEL_ARCH_H
 #define KEEL_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -53,6 +54,13 @@ uint64_t arch_entry_cycles(void);
  */
 void arch_console_setup(const struct bi_console *console);
 
+/*
+ * Physical address of the console's MMIO registers in use now, or 0 when the console
+ * needs no mapping (a port-I/O UART). The memory sequence maps that page as device
+ * memory and hands its new address to arch_fb_reinit(). Early; never fails.
+ */
+uint64_t arch_console_mmio_base(void);
+
 /* Physical address at which the loader placed the first byte of Keel's image. Early. */
 uint64_t arch_kernel_phys_base(void);
 
@@ -69,6 +77,46 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len);
  */
 struct sink;
 void arch_report_entry(const struct sink *s, uint32_t entry_state);
+
+/* ---- Memory hooks (the common sequence in common/mm/init.c calls these) ---- */
+
+struct page_table;
+
+/*
+ * The page-table hooks arch_create_page_table, arch_map_section, arch_unmap_section and
+ * arch_query_mapping are declared in keel/page_table.h: their walk is written once in
+ * common/mm/page_table.c over the entry encoding in arch/ARCH/include/arch/pte.h,
+ * which is the part a port writes.
+ */
+
+/* True when the CPU can map 1 GiB pages (x86_64: CPUID 80000001h EDX bit 26). Early. */
+bool arch_has_1g_pages(void);
+
+/*
+ * Makes `pt` the live translation for both halves of the address space (x86_64: CR3,
+ * after programming IA32_PAT; aarch64: TTBR0_EL1 and TTBR1_EL1, switched while running
+ * from the identity map). Called once, on the boot stack, with interrupts off, after
+ * the audit passed. The new table must map the running code, the boot stack, the
+ * exception stacks and vectors at the same virtual addresses, and the identity
+ * mappings listed for the switch. Never fails; nothing may print until
+ * arch_fb_reinit() has run.
+ */
+void arch_tlb_switch(const struct page_table *pt);
+
+/*
+ * Invalidates any cached translation for [va, va + size) on this CPU after the live
+ * table changed. Called by the builder through pt_ops.tlb_invalidate once live.
+ */
+void arch_tlb_invalidate(uint64_t va, uint64_t size);
+
+/*
+ * Re-points the early console at its mapping in the new table, right after
+ * arch_tlb_switch(). `console_mmio` is the virtual address at which the common
+ * sequence mapped the console device (bi->console, device memory), or 0 when the
+ * console needs no mapping (port I/O). The framebuffer console joins here later.
+ * Never fails.
+ */
+void arch_fb_reinit(uint64_t console_mmio);
 
 /* The name the boot report uses for this arch: "x86_64" or "aarch64". */
 extern const char arch_name[];

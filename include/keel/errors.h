@@ -53,6 +53,13 @@
     /* ACPI */                                                                             \
     X(KEEL_E_ACPI_RSDP, "acpi: RSDP signature or checksum is wrong")                       \
     X(KEEL_E_ACPI_TABLE, "acpi: table header, length or checksum is wrong")                \
+    /* the memory sequence */                                                              \
+    X(KEEL_E_MM_LAYOUT, "mm: RAM lies beyond the direct map")                              \
+    X(KEEL_E_MM_PINNED, "mm: refusing to unmap a pinned mapping of running code")          \
+    X(KEEL_E_MM_AUDIT_WX, "page table audit: a page is writable and executable")           \
+    X(KEEL_E_MM_AUDIT_GUARD, "page table audit: a stack guard page is mapped")             \
+    X(KEEL_E_MM_AUDIT_IDENTITY, "page table audit: an identity mapping is not on the list") \
+    X(KEEL_E_MM_STACKS, "mm: no stack slot left")                                          \
     /* page tables */                                                                      \
     X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                         \
     /* generic */                                                                          \

@@ -20,6 +20,9 @@ noreturn void keel_boot_fdt(uint64_t dtb_pa, uint32_t entry_state, const char *l
 /* Prints "keel: error: <keel_strerror(err)>" and exits with KEEL_EXIT_BAD_INPUT. */
 noreturn void keel_fail(int err);
 
+/* The same, naming the boot phase: "keel: error: <phase>: <message>". */
+noreturn void keel_fail_in(const char *phase, int err);
+
 /* A broken invariant inside Keel: prints "keel: panic: ..." and exits with KEEL_EXIT_PANIC. */
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -31,8 +34,9 @@ void timeline_mark(const char *stage);
 
 /*
  * Provided by the kernel that uses Keel (example/kernel.c here): runs after the
- * common sequence, returns the exit code.
+ * common sequence, on its page tables and heap, and returns the exit code.
  */
-int kernel_main(const struct boot_info *bi);
+struct kernel_memory;
+int kernel_main(const struct boot_info *bi, const struct kernel_memory *km);
 
 #endif

@@ -18,6 +18,7 @@ void bi_json_write(const struct sink *s, const struct boot_info *bi,
                    const uint32_t *module_crc32s);
 
 /* Prints a short readable summary and then the KEEL-REPORT line. */
-void keel_report(const struct boot_info *bi);
+struct kernel_memory;
+void keel_report(const struct boot_info *bi, const struct kernel_memory *km);
 
 #endif

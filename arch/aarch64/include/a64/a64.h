@@ -3,6 +3,7 @@
 #ifndef A64_A64_H
 #define A64_A64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -33,6 +34,28 @@ noreturn void a64_halt(void);
 /* Console output for code that must not depend on common/ (the exception path). */
 void a64_console_write(const char *s);
 void a64_console_hex(uint64_t v);
+
+/* Points the PL011 driver at `base` (a virtual address; 0 silences it). */
+void a64_console_move(uintptr_t base);
+
+/*
+ * The console registers' physical address, for the common sequence to map as device
+ * memory. TODO(lead): common/mm/init.c calls it; its declaration belongs in keel/arch.h.
+ */
+uint64_t arch_console_mmio_base(void);
+
+/*
+ * Loads `root` into TTBR0_EL1 and TTBR1_EL1 (ttbr_switch.S). kernel_to_phys is the
+ * load address minus KERNEL_VBASE; the new table must map .text at its identity alias.
+ */
+void a64_ttbr_switch(uint64_t root, uint64_t kernel_to_phys);
+
+/* Set once arch_tlb_switch() returned: the boot identity map is gone. */
+extern bool a64_mmu_switched;
+
+/* Symbols of entry.S and vectors.S. */
+extern char a64_vectors[];
+extern char a64_exception_stack_top[];
 
 /* Written by entry.S right after BSS is cleared. */
 extern uint64_t a64_entry_cycles_value;

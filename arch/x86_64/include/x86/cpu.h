@@ -40,6 +40,36 @@ static inline uint64_t x86_read_cr2(void)
     return val;
 }
 
+static inline void x86_cpuid(uint32_t leaf, uint32_t *eax, uint32_t *ebx, uint32_t *ecx,
+                             uint32_t *edx)
+{
+    __asm__ volatile("cpuid" : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx) : "a"(leaf), "c"(0));
+}
+
+static inline void x86_wrmsr(uint32_t msr, uint64_t val)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+                     : "memory");
+}
+
+static inline uint64_t x86_read_cr3(void)
+{
+    uint64_t val;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(val));
+    return val;
+}
+
+/* "memory": every page-table store the compiler holds must reach memory before the load. */
+static inline void x86_write_cr3(uint64_t val)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(val) : "memory");
+}
+
+static inline void x86_invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 /* The register state the vector stubs save (exception_entry.S builds it). */
 struct x86_exception_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -68,7 +98,10 @@ noreturn void x86_start(uint32_t magic, uint64_t info_pa);
 /* Loads the GDT with a TSS (IST stacks) and the IDT with the 32 exception vectors. */
 void x86_cpu_tables_init(void);
 
-/* Called by the vector stubs: prints one line and exits with KEEL_EXIT_EXCEPTION. */
+/*
+ * Called by the vector stubs: a page fault goes to keel_page_fault(); anything else
+ * prints one line and exits with KEEL_EXIT_EXCEPTION.
+ */
 noreturn void x86_exception(const struct x86_exception_frame *frame);
 
 /* Programs a 16550 at I/O port `port` for 115200 8N1 and makes it the console. */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Names a page fault in one line and leaves with that kind's exit code. */
+#include <keel/arch.h>
+#include <keel/fault.h>
+#include <keel/init.h>
+#include <keel/mm.h>
+
+static const char *const access_names[] = {
+    [FAULT_READ] = "read of",
+    [FAULT_WRITE] = "write to",
+    [FAULT_EXEC] = "execute from",
+};
+
+noreturn void keel_page_fault(const struct fault *f)
+{
+    const char *access = access_names[f->access <= FAULT_EXEC ? f->access : FAULT_READ];
+    const char *what;
+    int code;
+
+    if (mm_is_guard_page(f->addr)) {
+        what = "guard page (stack overflow)";
+        code = KEEL_EXIT_FAULT_GUARD;
+    } else if (!f->present && mm_is_reclaimed_boot_info(f->addr)) {
+        what = "reclaimed boot-info page";
+        code = KEEL_EXIT_FAULT_RECLAIMED;
+    } else if (f->present && f->access == FAULT_WRITE) {
+        what = "read-only page";
+        code = KEEL_EXIT_FAULT_WRITE_RO;
+    } else if (f->present && f->access == FAULT_EXEC) {
+        what = "non-executable page";
+        code = KEEL_EXIT_FAULT_EXEC_NX;
+    } else {
+        what = "unmapped page";
+        code = KEEL_EXIT_FAULT_UNMAPPED;
+    }
+    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx)\n", access, what,
+            (unsigned long long)f->addr, (unsigned long long)f->pc);
+    arch_exit(code);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The stack allocator: each stack sits in its own slot above a guard page that is never mapped. */
+#include <keel/errors.h>
+#include <keel/layout.h>
+#include <keel/mm.h>
+
+#include "mm_internal.h"
+
+/* A slot is a guard page and up to STACK_SLOT_PAGES - 1 pages of stack. */
+#define STACK_SLOT_PAGES 16u
+#define STACK_SLOT_SIZE (STACK_SLOT_PAGES * PAGE_SIZE)
+#define STACK_SLOT_MAX 4096u
+
+int mm_stack_alloc(size_t pages, struct stack *out)
+{
+    if (pages == 0 || pages >= STACK_SLOT_PAGES) {
+        return KEEL_E_INVALID;
+    }
+    if (mm.stack_count >= STACK_SLOT_MAX) {
+        return KEEL_E_MM_STACKS;
+    }
+    uint64_t guard = STACKS_VBASE + mm.stack_count * STACK_SLOT_SIZE;
+    paddr_t pa;
+    int err = frame_alloc_run(&mm.frames, pages, 1, FRAME_OWNER_STACKS, &pa);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    err = arch_map_section(&mm.as.pt, va_init(guard + PAGE_SIZE), pa, pages * PAGE_SIZE,
+                           PT_READ | PT_WRITE);
+    if (err != KEEL_OK) {
+        frame_free(&mm.frames, pa, pages, FRAME_OWNER_STACKS);
+        return err;
+    }
+    mm.stack_count++;
+    *out = (struct stack){.guard = va_init(guard),
+                          .bottom = va_init(guard + PAGE_SIZE),
+                          .top = va_init(guard + PAGE_SIZE + pages * PAGE_SIZE)};
+    return KEEL_OK;
+}
+
+bool mm_is_guard_page(uint64_t va)
+{
+    if (mm.boot_guard != 0 && va - mm.boot_guard < PAGE_SIZE) {
+        return true;
+    }
+    /* Every slot's first page is a guard, handed out or not: none is ever mapped. */
+    return va >= STACKS_VBASE && va - STACKS_VBASE < STACK_SLOT_MAX * STACK_SLOT_SIZE &&
+           (va - STACKS_VBASE) % STACK_SLOT_SIZE < PAGE_SIZE;
+}

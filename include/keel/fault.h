@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Page faults: the arch decodes the exception, common code names the fault and exits. */
+#ifndef KEEL_FAULT_H
+#define KEEL_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+/* Exit codes of the named faults (docs/boot-report.md). */
+#define KEEL_EXIT_FAULT_WRITE_RO 10  /* a write to a read-only page */
+#define KEEL_EXIT_FAULT_EXEC_NX 11   /* an instruction fetch from a non-executable page */
+#define KEEL_EXIT_FAULT_GUARD 12     /* an access to a stack's guard page: a stack overflow */
+#define KEEL_EXIT_FAULT_RECLAIMED 13 /* an access to the boot info after it was reclaimed */
+#define KEEL_EXIT_FAULT_UNMAPPED 14  /* any other access to an unmapped page */
+
+enum fault_access {
+    FAULT_READ = 0,
+    FAULT_WRITE = 1,
+    FAULT_EXEC = 2,
+};
+
+struct fault {
+    uint64_t addr; /* the faulting virtual address (CR2, FAR_EL1) */
+    uint64_t pc;
+    enum fault_access access;
+    bool present; /* true: a permission fault on a mapped page; false: no translation */
+};
+
+/*
+ * Called by the arch's exception handler for a page fault (x86_64 #PF; aarch64 data
+ * and instruction aborts with a translation or permission fault status), on the
+ * exception stack. Prints one "keel: fault: ..." line that names the kind of fault,
+ * and exits with its code. Never returns.
+ */
+noreturn void keel_page_fault(const struct fault *f);
+
+#endif
