@@ -150,6 +150,7 @@ at_el1:
     add     x0, x23, #A64_PGT_ID_L0
     msr     ttbr0_el1, x0
     add     x0, x23, #A64_PGT_K_L0
+    add     x0, x0, #A64_TTBR1_ROOT_OFFSET
     msr     ttbr1_el1, x0
     isb
     tlbi    vmalle1

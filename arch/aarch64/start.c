@@ -17,6 +17,8 @@ _Static_assert(A64_IDMAP_DEVICE_END < A64_IDMAP_SIZE, "the identity map has norm
 _Static_assert(A64_KVA_L2_INDEX + A64_KERNEL_L2_BLOCKS <= 512,
                "the kernel mapping fits one level-2 table");
 _Static_assert(KERNEL_VBASE % A64_KERNEL_ALIGN == 0, "KERNEL_VBASE is 2 MiB aligned");
+_Static_assert(A64_KVA_L0_INDEX >= 256 && DIRECT_MAP_BASE >= 0xffff800000000000,
+               "the kernel half is what TTBR1 translates with T1SZ = 17");
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "the AAPCS64 stack is 16-byte aligned");
 
 const char arch_name[] = "aarch64";

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Loads a new translation table root into TTBR0_EL1 and TTBR1_EL1 without a TLB conflict. */
 
+#include <a64/sysreg.h>
+
 /*
  * void a64_ttbr_switch(uint64_t root, uint64_t kernel_to_phys)
- *   x0 = physical address of the new level-0 table (both halves, ASID 0, CnP 0)
+ *   x0 = physical address of the new level-0 table, both halves: TTBR0 gets it and
+ *        TTBR1 its upper half (A64_TTBR1_ROOT_OFFSET, a64/sysreg.h); ASID 0, CnP 0
  *   x1 = physical minus virtual address of the kernel image (added to a KERNEL_VBASE
  *        address it gives the identity alias of the same byte)
  *
@@ -36,6 +39,7 @@ a64_ttbr_switch:
     /* Step 2, running from the identity alias in the new table: the kernel half. */
     adr     x2, 1f
     add     x2, x2, x1
+    add     x0, x0, #A64_TTBR1_ROOT_OFFSET
     br      x2
 1:  msr     ttbr1_el1, x0
     isb

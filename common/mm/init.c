@@ -73,15 +73,21 @@ static void pt_tlb_invalidate(void *ctx, vaddr_t va, uint64_t size)
     arch_tlb_invalidate(va.va, size);
 }
 
+static bool is_ram(uint32_t type);
+
 const void *mm_phys_ptr(uint64_t pa, uint64_t len)
 {
     if (!mm.live) {
         return arch_early_phys_ptr(pa, len);
     }
-    if (pa >= DIRECT_MAP_SIZE || len > DIRECT_MAP_SIZE - pa) {
-        return NULL;
+    /* The direct map holds RAM only: anything else would fault, so it is refused. */
+    for (uint32_t i = 0; i < mm.bi->mem_count; i++) {
+        const struct bi_mem_range *r = &mm.bi->mem[i];
+        if (is_ram(r->type) && pa >= r->base && len <= r->size && pa - r->base <= r->size - len) {
+            return (const void *)(uintptr_t)(DIRECT_MAP_BASE + pa);
+        }
     }
-    return (const void *)(uintptr_t)(DIRECT_MAP_BASE + pa);
+    return NULL;
 }
 
 /* Maps and records one region; the pinned ones are what running code depends on. */
@@ -443,18 +449,25 @@ static void arm_fail_injection(const struct boot_info *bi)
     alloc_fail_arm(&mm.fail, n);
 }
 
+/* A NULL from the heap reads as "out of memory"; say so when it was keel.fail_alloc. */
+static int injected_or(int err)
+{
+    return err == KEEL_E_NO_MEMORY && mm.fail.failed != 0 ? KEEL_E_ALLOC_INJECTED : err;
+}
+
 int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase)
 {
     int err;
 
     memset(km, 0, sizeof(*km));
+    mm.bi = bi;
     arm_fail_injection(bi);
 #define STEP(name, call)                                                                          \
     do {                                                                                          \
         *phase = (name);                                                                          \
         err = (call);                                                                             \
         if (err != KEEL_OK) {                                                                     \
-            return err;                                                                           \
+            return injected_or(err);                                                              \
         }                                                                                         \
         timeline_mark(name);                                                                      \
     } while (0)

@@ -10,6 +10,7 @@
 #include <keel/mm.h>
 
 struct mm_state {
+    const struct boot_info *bi; /* the normalised map the direct map was built from */
     struct frame_alloc frames;
     struct frame_extent *boot_extents; /* the static storage used before the heap */
     struct alloc_fail fail;            /* keel.fail_alloc, shared by frames and heap */

@@ -104,6 +104,57 @@ def good_boot(a):
     check(r["cpus"] >= 1, "at least one CPU found (%d)" % r["cpus"], failures)
     stages = [t["stage"] for t in r["timeline"]]
     check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
+    check_mm(r, failures)
+    return failures
+
+
+# What the memory sequence must leave behind, read from the live table by the kernel.
+SECTION_RIGHTS = {"text": "r-x", "rodata": "r--", "data": "rw-", "boot_stack": "rw-"}
+FRAME_TYPES = ("usable", "kernel", "module", "boot_info")
+
+
+def check_mm(r, failures):
+    mm = r["mm"]
+    owned = sum(mm["frames_by_owner"].values())
+    check(mm["frames_total"] == mm["frames_free"] + owned,
+          "accounting: total %d == free %d + owned %d" % (mm["frames_total"], mm["frames_free"],
+                                                         owned), failures)
+    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in FRAME_TYPES)
+    check(mm["frames_total"] * 4096 == ram,
+          "frames_total covers the usable, kernel, module and boot-info RAM", failures)
+    check(mm["frames_by_owner"]["boot_info"] == 0, "boot-info frames were reclaimed", failures)
+    for sec in mm["sections"]:
+        want = SECTION_RIGHTS.get(sec["name"])
+        check(want is None or sec["rights"] == want,
+              "section %s is %s (read back: %s)" % (sec["name"], want, sec["rights"]), failures)
+    check(sorted(SECTION_RIGHTS) == sorted(s["name"] for s in mm["sections"]),
+          "sections listed: %s" % [s["name"] for s in mm["sections"]], failures)
+    check(mm["page_table_pages"] == mm["frames_by_owner"]["page_tables"] > 0,
+          "page_table_pages (%d) matches the page_tables owner" % mm["page_table_pages"], failures)
+    check(int(mm["heap_size"], 16) >= 64 << 10 and mm["frames_by_owner"]["heap"] > 0,
+          "heap mapped (%s)" % mm["heap_size"], failures)
+    check(mm["identity_mappings"] >= 1 and mm["stacks"] >= 1, "identity mappings and a stack",
+          failures)
+    check("2M" in mm["direct_map"]["page_sizes"] or "1G" in mm["direct_map"]["page_sizes"],
+          "direct map uses large pages %s" % mm["direct_map"]["page_sizes"], failures)
+    return failures
+
+
+FAILURE_PREFIXES = ("keel: error: ", "keel: exception: ", "keel: panic: ", "keel: fault: ")
+
+
+def fail_alloc_sweep(a):
+    """keel.fail_alloc=N for every allocation the sequence makes: each must end cleanly."""
+    failures = []
+    rc, out = run_keel(a, [], "keel-test", a.qemu_args)
+    count = report_of(out)["mm"]["allocations"] if rc == 0 else 0
+    check(count >= 5, "the sequence makes %d allocations" % count, failures)
+    for n in range(1, count + 1):
+        rc, out = run_keel(a, [], "keel-test keel.fail_alloc=%d" % n, a.qemu_args)
+        lines = [l for l in out.splitlines() if l.startswith(FAILURE_PREFIXES)]
+        check(rc == 2 and len(lines) == 1 and lines[0].startswith("keel: error: ")
+              and "KEEL-REPORT" not in out,
+              "fail_alloc=%d: one error line and exit 2 (got %d, %r)" % (n, rc, lines), failures)
     return failures
 
 
@@ -111,8 +162,7 @@ def bad_boot(a):
     """A boot that must end in one "keel: ..." line and a specific non-zero exit code."""
     failures = []
     rc, out = run_keel(a, [], a.cmdline, a.qemu_args)
-    keel_lines = [l for l in out.splitlines() if l.startswith("keel: error: ")
-                  or l.startswith("keel: exception: ") or l.startswith("keel: panic: ")]
+    keel_lines = [l for l in out.splitlines() if l.startswith(FAILURE_PREFIXES)]
     check(rc == a.expect_code, "exit code is %d (got %d)" % (a.expect_code, rc), failures)
     check(len(keel_lines) == 1 and a.expect_line in keel_lines[0],
           "one line containing %r (got %r)" % (a.expect_line, keel_lines), failures)
@@ -135,9 +185,15 @@ def main():
     p.add_argument("--expect-line")
     p.add_argument("--expect-code", type=int)
     p.add_argument("--cmdline", default="keel-test")
+    p.add_argument("--fail-alloc-sweep", action="store_true")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
-    failures = bad_boot(a) if a.expect_line else good_boot(a)
+    if a.fail_alloc_sweep:
+        failures = fail_alloc_sweep(a)
+    elif a.expect_line:
+        failures = bad_boot(a)
+    else:
+        failures = good_boot(a)
     if failures:
         print("%d checks failed" % len(failures))
         return 1

@@ -39,14 +39,9 @@ void a64_console_hex(uint64_t v);
 void a64_console_move(uintptr_t base);
 
 /*
- * The console registers' physical address, for the common sequence to map as device
- * memory. TODO(lead): common/mm/init.c calls it; its declaration belongs in keel/arch.h.
- */
-uint64_t arch_console_mmio_base(void);
-
-/*
- * Loads `root` into TTBR0_EL1 and TTBR1_EL1 (ttbr_switch.S). kernel_to_phys is the
- * load address minus KERNEL_VBASE; the new table must map .text at its identity alias.
+ * Makes the tree at `root` live in TTBR0_EL1 and TTBR1_EL1 (ttbr_switch.S). kernel_to_phys
+ * is the load address minus KERNEL_VBASE; the new table must map .text at its identity
+ * alias.
  */
 void a64_ttbr_switch(uint64_t root, uint64_t kernel_to_phys);
 

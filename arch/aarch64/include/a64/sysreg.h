@@ -51,12 +51,21 @@
 #define A64_MAIR_EL1_VALUE 0x44ff00
 
 /*
- * TCR_EL1: 4 KiB granule and a 48-bit VA (T0SZ = T1SZ = 16) for both halves, walks
+ * TCR_EL1: 4 KiB granule and a 47-bit range per half (T0SZ = T1SZ = 17), walks
  * inner-shareable write-back cacheable. IPS is filled in at run time from
  * ID_AA64MMFR0_EL1.PARange (capped at 48 bits: 52-bit output needs FEAT_LPA).
  * TG1 encodes 4 KiB as 0b10, unlike TG0 where it is 0b00.
+ *
+ * 47 bits per half, not 48: TTBR0 then translates exactly [0, 2^47) and TTBR1 exactly
+ * [2^64 - 2^47, 2^64), the two halves of a 48-bit canonical space as on x86_64, and any
+ * other address faults. The level-0 table of each half has 256 entries, so one
+ * 512-entry root holds both: entries 0-255 are TTBR0's table, entries 256-511 (the
+ * root plus A64_TTBR1_ROOT_OFFSET) are TTBR1's. With 48 bits per half and the same
+ * root in both registers, each half would also reach the other's mappings at a second
+ * address (TTBR0 at 0x0000ffff80000000 would read the kernel).
  */
-#define A64_TCR_EL1_VALUE 0xb5103510
+#define A64_TCR_EL1_VALUE 0xb5113511
+#define A64_TTBR1_ROOT_OFFSET 0x800 /* 256 entries of 8 bytes: a 2 KiB-aligned table */
 #define A64_TCR_IPS_SHIFT 32
 #define A64_PARANGE_MAX 5
 
@@ -72,7 +81,9 @@
 /*
  * The boot page tables. TTBR0: one level-0 table whose first entry points at a level-1
  * table of 1 GiB blocks, an identity map of [0, 512 GiB). TTBR1: levels 0, 1 and 2 for
- * KERNEL_VBASE, with KERNEL_MAX_SIZE mapped by 2 MiB blocks onto the load address.
+ * KERNEL_VBASE, with KERNEL_MAX_SIZE mapped by 2 MiB blocks onto the load address. The
+ * level-0 page is indexed as one 512-entry table (A64_KVA_L0_INDEX); TTBR1 points at
+ * its upper half (A64_TTBR1_ROOT_OFFSET), as it does for Keel's own table later.
  */
 #define A64_PAGE_SIZE 4096
 /* 512 GiB: everything one level-1 table covers. */

@@ -25,7 +25,8 @@
  *               [10] AF, [11] nG, output address [47:30] / [47:21] / [47:12],
  *               [52] Contiguous, [53] PXN, [54] UXN.
  *
- * Requirements on the CPU state: TCR_EL1.TG0 = 4 KiB, TG1 = 4 KiB, T0SZ = T1SZ = 16,
+ * Requirements on the CPU state: TCR_EL1.TG0 = 4 KiB, TG1 = 4 KiB, T0SZ = T1SZ = 17
+ * with TTBR0 = root and TTBR1 = root + 2 KiB (a64/sysreg.h says why),
  * IPS >= the physical addresses mapped; MAIR_EL1 = A64_MAIR_EL1_VALUE (a64/sysreg.h,
  * which the entry code already programs); TCR_EL1.HA may stay 0 because AF is set in
  * every leaf.
