@@ -43,6 +43,9 @@ static bool cpu_has_pat(void)
  * itself have PWT = PCD = 0. So writing the MSR first and then loading CR3, which drops
  * every non-global translation (neither table sets G), is enough.
  */
+/* Set once the kernel's table is live: the entry code's 1:1 window is gone then. */
+bool x86_mmu_switched;
+
 void arch_tlb_switch(const struct page_table *pt)
 {
     uint64_t root = pt->root.pa;
@@ -57,6 +60,7 @@ void arch_tlb_switch(const struct page_table *pt)
         x86_wrmsr(PTE_X86_MSR_IA32_PAT, PTE_X86_PAT_VALUE);
     }
     x86_write_cr3(root);
+    x86_mmu_switched = true;
 }
 
 /*

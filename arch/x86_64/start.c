@@ -43,11 +43,13 @@ uint64_t arch_kernel_phys_base(void)
 
 /*
  * entry.S maps [0, 4 GiB) 1:1 except page 0, which stays unmapped so that NULL
- * faults; a range that touches page 0 is therefore outside the window too.
+ * faults; a range that touches page 0 is therefore outside the window too. The
+ * window ends with arch_tlb_switch(): the kernel's table has no such map.
  */
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
 {
-    if (pa < X86_PAGE_SIZE || pa > X86_IDENTITY_LIMIT || len > X86_IDENTITY_LIMIT - pa) {
+    if (x86_mmu_switched || pa < X86_PAGE_SIZE || pa > X86_IDENTITY_LIMIT ||
+        len > X86_IDENTITY_LIMIT - pa) {
         return 0;
     }
     return (const void *)(uintptr_t)pa;

@@ -4,6 +4,7 @@
 #define X86_CPU_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -88,6 +89,9 @@ _Static_assert(sizeof(struct x86_exception_frame) == X86_FRAME_SIZE, "frame");
 extern uint64_t x86_entry_tsc;
 extern uint32_t x86_boot_magic;
 extern uint32_t x86_boot_info_pa;
+
+/* Set by arch_tlb_switch(): the boot 1:1 window is gone from then on. */
+extern bool x86_mmu_switched;
 
 /* Addresses of the vector stubs, indexed by vector (exception_entry.S). */
 extern const uint64_t x86_exception_stubs[X86_EXCEPTION_COUNT];
