@@ -159,6 +159,8 @@ struct boot_info {
 
     struct bi_console console;
     struct bi_framebuffer framebuffer;
+    uint32_t framebuffer_error; /* keel_err why the loader's framebuffer was refused, or 0 */
+    uint32_t reserved1;
 
     uint32_t mem_count;
     uint32_t module_count;
