@@ -63,7 +63,8 @@ static void write_modules(const struct sink *s, const struct boot_info *bi, cons
     sink_printf(s, "]");
 }
 
-static void write_framebuffer(const struct sink *s, const struct boot_info *bi)
+static void write_framebuffer(const struct sink *s, const struct boot_info *bi,
+                              const struct fb_mapping *fbm)
 {
     const struct bi_framebuffer *fb = &bi->framebuffer;
     key(s, "framebuffer");
@@ -76,10 +77,17 @@ static void write_framebuffer(const struct sink *s, const struct boot_info *bi)
     sink_printf(s, ", \"width\": %u, \"height\": %u, \"pitch\": %u, \"bpp\": %u, \"source\": ",
                 (unsigned)fb->width, (unsigned)fb->height, (unsigned)fb->pitch, (unsigned)fb->bpp);
     sink_json_string(s, bi_fb_source_name(fb->source));
+    if (fbm != NULL) {
+        sink_printf(s, ", \"vbase\": ");
+        hex(s, fbm->vbase);
+        sink_printf(s, ", \"memory_type\": ");
+        sink_json_string(s, fbm->memory_type);
+    }
     sink_printf(s, "}");
 }
 
-void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s)
+void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s,
+                   const struct fb_mapping *fbm)
 {
     key(s, "protocol");
     sink_json_string(s, bi_protocol_name(bi->protocol));
@@ -94,7 +102,7 @@ void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint3
     sink_printf(s, ", ");
     write_modules(s, bi, module_crc32s);
     sink_printf(s, ", ");
-    write_framebuffer(s, bi);
+    write_framebuffer(s, bi, fbm);
     sink_printf(s, ", ");
     key(s, "dtb");
     if (bi->dtb_size != 0) {

@@ -315,6 +315,34 @@ static int find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t c
     return shim_add_range(rs, bi->framebuffer.base, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
 }
 
+/*
+ * QEMU's firmware configuration device ("qemu,fw-cfg-mmio", Linux's binding
+ * firmware/qemu,fw-cfg-mmio.yaml): its reg covers the data register (bytes 0-7) and the
+ * selector (8-9), and the DMA address register (16-23) where QEMU offers DMA. Only the
+ * base is recorded; the ramfb driver checks the signature and the DMA feature bit itself.
+ * A node without a readable reg leaves fw_cfg_base at 0: the device is optional.
+ */
+static void find_fw_cfg(const struct fdt *fdt, struct boot_info *bi)
+{
+    struct fdt_path path = {.depth = 0};
+    while (fdt_walk_next(fdt, &path)) {
+        struct fdt_prop prop;
+        uint64_t base, size;
+        uint32_t count;
+        uint32_t node = path.node[path.depth - 1];
+        if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
+            !fdt_prop_has_string(&prop, "qemu,fw-cfg-mmio") || !fdt_node_enabled(fdt, node)) {
+            continue;
+        }
+        /* The selector's two bytes at offset 8 are the least any fw_cfg has. */
+        if (fdt_reg(fdt, &path, 0, &base, &size, &count) == KEEL_OK && size >= 10 &&
+            fdt_translate(fdt, &path, &base) == KEEL_OK && base != 0) {
+            bi->fw_cfg_base = base;
+        }
+        return;
+    }
+}
+
 static int chosen_u64(const struct fdt *fdt, uint32_t chosen, const char *name, uint64_t *value,
                       bool *present)
 {
@@ -458,5 +486,6 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
         return err;
     }
     find_console(&fdt, chosen_found, chosen, bi);
+    find_fw_cfg(&fdt, bi);
     return shim_finish(&rs, env, bi);
 }

@@ -7,6 +7,8 @@
 
 #include <keel/boot_info.h>
 #include <keel/errors.h>
+#include <keel/fb_check.h>
+#include <keel/memmap.h>
 #include <keel/shim.h>
 
 #include "acpi.h"
@@ -144,12 +146,16 @@ static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct
     return KEEL_OK;
 }
 
-static int add_framebuffer(const struct mb2_info *mb, struct shim_ranges *rs, struct boot_info *bi)
+/* Copies an RGB framebuffer tag into bi->framebuffer; any other kind leaves it empty. */
+static void take_framebuffer(const struct mb2_info *mb, struct boot_info *bi)
 {
     const struct mb2_framebuffer *f = &mb->framebuffer;
-    /* EGA text and indexed colour are no linear RGB framebuffer for Keel's console. */
+    /*
+     * EGA text (what GRUB reports when it could not or was told not to set a graphics
+     * mode) and indexed colour are no linear RGB framebuffer for Keel's console.
+     */
     if (!mb->has_framebuffer || f->type != MB2_FB_TYPE_RGB) {
-        return KEEL_OK;
+        return;
     }
     struct bi_framebuffer *fb = &bi->framebuffer;
     fb->base = f->addr;
@@ -164,11 +170,37 @@ static int add_framebuffer(const struct mb2_info *mb, struct shim_ranges *rs, st
     fb->blue_pos = f->blue_pos;
     fb->blue_size = f->blue_size;
     fb->source = BI_FB_MULTIBOOT2;
-    uint64_t size = (uint64_t)f->pitch * f->height;
-    if (size == 0) {
+}
+
+/*
+ * Checks the loader's framebuffer against the loader's own map, then adds its range and
+ * normalises again. fb_check must run before the range is in: a framebuffer range wins
+ * over usable RAM in the normaliser and would hide an overlap. A refused framebuffer
+ * does not fail the boot: framebuffer_error says why, and Keel runs on serial only.
+ */
+static int claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi)
+{
+    struct bi_framebuffer *fb = &bi->framebuffer;
+    if (fb->source == BI_FB_NONE) {
         return KEEL_OK;
     }
-    return shim_add_range(rs, f->addr, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
+    int err = fb_check(bi, fb);
+    if (err != KEEL_OK) {
+        bi->framebuffer_error = (uint32_t)err;
+        memset(fb, 0, sizeof(*fb));
+        return KEEL_OK;
+    }
+    /* fb_check ruled out a zero size and a wrap. */
+    err = shim_add_range(rs, fb->base, (uint64_t)fb->pitch * fb->height, BI_MEM_FRAMEBUFFER,
+                         BI_SRC_FRAMEBUFFER);
+    size_t count = 0;
+    if (err == KEEL_OK) {
+        err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
+    }
+    if (err == KEEL_OK) {
+        bi->mem_count = (uint32_t)count;
+    }
+    return err;
 }
 
 int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t avail,
@@ -212,16 +244,17 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     for (uint32_t i = 0; i < bi->module_count && err == KEEL_OK; i++) {
         err = shim_check_module(&rs, env, bi->modules[i].base, bi->modules[i].size);
     }
-    if (err == KEEL_OK) {
-        err = add_framebuffer(&mb, &rs, bi);
-    }
+    take_framebuffer(&mb, bi);
     if (err == KEEL_OK && mb.rsdp_offset != 0) {
         bi->rsdp = info_pa + mb.rsdp_offset;
         bi->rsdp_revision = mb.blob[mb.rsdp_offset + 15];
         err = acpi_scan(bi->rsdp, env, bi);
     }
+    if (err == KEEL_OK) {
+        err = shim_finish(&rs, env, bi);
+    }
     if (err != KEEL_OK) {
         return err;
     }
-    return shim_finish(&rs, env, bi);
+    return claim_framebuffer(&rs, bi);
 }

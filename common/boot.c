@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include <keel/arch.h>
+#include <keel/console.h>
+#include <keel/fbcon.h>
+#include <keel/ramfb.h>
 #include <keel/cmdline.h>
 #include <keel/errors.h>
 #include <keel/init.h>
@@ -80,6 +83,50 @@ static void dump_phys(uint64_t pa, uint64_t len)
     }
 }
 
+/*
+ * The framebuffer console, from the shim on: the loader's framebuffer, or QEMU's ramfb
+ * set up through fw_cfg when the DTB names one and the loader gave none. A framebuffer
+ * that fails the checks gets one "keel: warning:" line; the boot goes on on serial.
+ */
+static void setup_framebuffer(struct boot_info *bi)
+{
+    struct bi_framebuffer *fb = &bi->framebuffer;
+    int err = KEEL_OK;
+
+    if (fb->source == BI_FB_NONE && bi->fw_cfg_base != 0) {
+        err = ramfb_setup(bi);
+        if (err != KEEL_OK) {
+            kprintf("keel: warning: ramfb: %s; serial console only\n", keel_strerror(err));
+        }
+    }
+    if (fb->source == BI_FB_NONE) {
+        if (bi->framebuffer_error != KEEL_OK) {
+            kprintf("keel: warning: %s; serial console only\n",
+                    keel_strerror((int)bi->framebuffer_error));
+        }
+        return;
+    }
+    err = fb_check(bi, fb);
+    uint64_t size = (uint64_t)fb->pitch * fb->height;
+    void *pixels = NULL;
+    if (err == KEEL_OK) {
+        /* RAM (ramfb) through the 1:1 window; a device framebuffer through its MMIO one. */
+        pixels = (void *)(uintptr_t)arch_early_phys_ptr(fb->base, size);
+        if (pixels == NULL) {
+            pixels = (void *)(uintptr_t)arch_early_mmio_ptr(fb->base, size);
+        }
+        err = pixels == NULL ? KEEL_E_FB_PLACEMENT : console_fb_attach(fb, pixels);
+    }
+    if (err != KEEL_OK) {
+        kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
+        bi->framebuffer_error = (uint32_t)err;
+        fb->source = BI_FB_NONE;
+        return;
+    }
+    kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,
+            fb->bpp, fb->pitch, bi_fb_source_name(fb->source));
+}
+
 static noreturn void after_shim(int err, struct boot_info *bi)
 {
     if (err != KEEL_OK) {
@@ -87,6 +134,8 @@ static noreturn void after_shim(int err, struct boot_info *bi)
     }
     timeline_mark("shim");
     arch_console_setup(&bi->console);
+    setup_framebuffer(bi);
+    timeline_mark("console");
     if (cmdline_flag(bi->cmdline, "keel.dump-info")) {
         dump_phys(bi->info_base, bi->info_size);
     }

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel console: kprintf and the sinks it feeds. */
+/* The kernel console: kprintf and the sinks it feeds (serial, and the framebuffer if any). */
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include <keel/arch.h>
 #include <keel/console.h>
+#include <keel/fbcon.h>
 #include <keel/init.h>
+
+static struct fbcon fb_console;
+static bool fb_attached; /* the loader (or ramfb) gave a framebuffer the console accepted */
+static bool fb_paused;   /* between the page-table switch and arch_fb_reinit() */
+static uint64_t fb_draw_ticks;
 
 void console_write(const char *buf, size_t len)
 {
@@ -14,6 +21,42 @@ void console_write(const char *buf, size_t len)
         }
         arch_console_putc(buf[i]);
     }
+    if (fb_attached && !fb_paused) {
+        uint64_t start = arch_cycles();
+        fbcon_write(&fb_console, buf, len);
+        fb_draw_ticks += arch_cycles() - start;
+    }
+}
+
+int console_fb_attach(const struct bi_framebuffer *fb, void *pixels)
+{
+    int err = fbcon_init(&fb_console, fb, pixels);
+
+    fb_attached = err == KEEL_OK;
+    return err;
+}
+
+bool console_fb_attached(void)
+{
+    return fb_attached;
+}
+
+void console_fb_pause(void)
+{
+    fb_paused = true;
+}
+
+void console_fb_resume(void *pixels)
+{
+    if (fb_attached) {
+        fbcon_rebase(&fb_console, pixels);
+    }
+    fb_paused = false;
+}
+
+uint64_t console_fb_draw_ticks(void)
+{
+    return fb_draw_ticks;
 }
 
 static void console_sink_write(void *ctx, const char *buf, size_t len)

@@ -3,6 +3,7 @@
 #include <keel/arch.h>
 #include <keel/init.h>
 #include <keel/mm.h>
+#include <keel/report.h>
 
 #include "common.h"
 
@@ -10,6 +11,8 @@ noreturn void keel_start(struct boot_info *bi)
 {
     static struct kernel_memory km;
     const char *phase;
+
+    keel_summary(bi);
     int err = mm_init(bi, &km, &phase);
 
     if (err != KEEL_OK) {

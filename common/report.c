@@ -23,7 +23,7 @@ static void module_crcs(const struct kernel_memory *km, uint32_t *crcs)
     }
 }
 
-static void print_summary(const struct boot_info *bi)
+void keel_summary(const struct boot_info *bi)
 {
     kprintf("keel: %s via %s (%s), %u memory ranges, %u modules, %u cpus\n", arch_name,
             bi_protocol_name(bi->protocol), bi->loader, bi->mem_count, bi->module_count,
@@ -43,7 +43,6 @@ void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
     const struct timeline_entry *t;
 
     module_crcs(km, crcs);
-    print_summary(bi);
     timeline_mark("report");
 
     uint64_t start = arch_entry_cycles();
@@ -54,7 +53,7 @@ void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
     sink_printf(s, ", ");
     arch_report_entry(s, bi->entry_state);
     sink_printf(s, ", ");
-    bi_json_write(s, bi, crcs);
+    bi_json_write(s, bi, crcs, mm_fb_mapping());
     sink_printf(s, ", ");
     mm_report_json(s, km);
     sink_printf(s, ", \"timeline\": [{\"stage\": \"entry\", \"ticks\": 0}");
@@ -63,6 +62,7 @@ void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
         sink_json_string(s, t[i].stage);
         sink_printf(s, ", \"ticks\": %llu}", (unsigned long long)(t[i].ticks - start));
     }
-    sink_printf(s, "], \"ticks_per_second\": %llu}\n",
+    sink_printf(s, "], \"fb_draw_ticks\": %llu, \"ticks_per_second\": %llu}\n",
+                (unsigned long long)console_fb_draw_ticks(),
                 (unsigned long long)arch_cycles_per_second());
 }

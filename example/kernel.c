@@ -44,6 +44,21 @@ static void fault(const char *kind)
     }
 }
 
+/*
+ * keel.hold: after the report, wait (30 s at most) for a byte on the serial line, so
+ * that `keel run --screenshot` can dump the screen while it still shows the report.
+ */
+static void hold(void)
+{
+    uint64_t hz = arch_cycles_per_second();
+    uint64_t start = arch_cycles();
+    uint64_t limit = hz != 0 ? 30 * hz : UINT64_C(1) << 36;
+
+    kprintf("KEEL-HOLD\n");
+    while (arch_console_getc() < 0 && arch_cycles() - start < limit) {
+    }
+}
+
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
 {
     char kind[24];
@@ -52,5 +67,8 @@ int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
         fault(kind);
     }
     keel_report(bi, km);
+    if (cmdline_flag(bi->cmdline, "keel.hold")) {
+        hold();
+    }
     return KEEL_EXIT_OK;
 }

@@ -217,7 +217,7 @@ int main(int argc, char **argv)
     }
     struct sink out = {.write = stdout_write, .ctx = stdout};
     sink_printf(&out, "{");
-    bi_json_write(&out, &bi, crc_list);
+    bi_json_write(&out, &bi, crc_list, NULL);
     sink_printf(&out, "}\n");
     free(mem.info.data);
     free(mem.initrd.data);

@@ -9,6 +9,7 @@
 #define PL011_DR 0x00
 #define PL011_FR 0x18
 #define PL011_FR_TXFF (1u << 5) /* transmit FIFO full */
+#define PL011_FR_RXFE (1u << 4) /* receive FIFO empty */
 
 /*
  * How often putc looks at the FIFO-full flag before it drops the byte. At 115200 baud
@@ -53,6 +54,16 @@ void arch_console_putc(char c)
             return;
         }
     }
+}
+
+int arch_console_getc(void)
+{
+    uintptr_t base = console_base;
+
+    if (base == 0 || (mmio_read32(base + PL011_FR) & PL011_FR_RXFE) != 0) {
+        return -1;
+    }
+    return (int)(mmio_read32(base + PL011_DR) & 0xff);
 }
 
 void arch_console_setup(const struct bi_console *console)

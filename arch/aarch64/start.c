@@ -72,6 +72,19 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
     return (const void *)(uintptr_t)pa;
 }
 
+/*
+ * Device registers: the Device-nGnRnE part of the boot identity map, [0,
+ * A64_IDMAP_DEVICE_END). Page 0 is left out so that a zero base is never a register.
+ */
+volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len)
+{
+    if (a64_mmu_switched || pa < A64_PAGE_SIZE || pa >= A64_IDMAP_DEVICE_END ||
+        len > A64_IDMAP_DEVICE_END - pa) {
+        return NULL;
+    }
+    return (volatile void *)(uintptr_t)pa;
+}
+
 /* entry_state on aarch64 is the exception level the loader entered at (1 or 2). */
 void arch_report_entry(const struct sink *s, uint32_t entry_state)
 {

@@ -9,13 +9,27 @@
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define MB2_TAG_END 0
+#define MB2_TAG_FRAMEBUFFER 5
 #define MB2_TAG_MODULE_ALIGN 6
+#define MB2_TAG_OPTIONAL 1 /* bit 0 of a header tag's flags: the loader may ignore it */
+
+/* The graphics mode Keel asks for; the loader may pick another one or none at all. */
+#define MB2_FB_WIDTH 1024
+#define MB2_FB_HEIGHT 768
+#define MB2_FB_DEPTH 32
 
 /*
  * The multiboot2 header: GRUB scans the first 32 KiB of the file for it at an
  * 8-byte boundary. No address tag: GRUB loads the ELF program headers at their
  * physical addresses and jumps to e_entry, which is x86_entry32's physical address.
  * Modules are asked to be page-aligned so that they can be mapped without copying.
+ *
+ * The framebuffer tag (type 5, 20 bytes: width, height, depth) asks for a linear
+ * graphics mode. It is only a preference: GRUB tries WxHxD, then WxH, then any mode,
+ * then EGA text, so the information structure's framebuffer tag says what was set and
+ * the shim takes only an RGB one. It is optional, so a loader without video support
+ * may boot Keel anyway, on serial only. The tag after it starts at the next 8-byte
+ * boundary.
  */
     .section .boot.header, "a"
     .balign 8
@@ -29,6 +43,13 @@ x86_mb2_header:
     .short MB2_TAG_MODULE_ALIGN
     .short 0
     .long 8
+    .balign 8
+    .short MB2_TAG_FRAMEBUFFER
+    .short MB2_TAG_OPTIONAL
+    .long 20
+    .long MB2_FB_WIDTH
+    .long MB2_FB_HEIGHT
+    .long MB2_FB_DEPTH
     .balign 8
     .short MB2_TAG_END
     .short 0

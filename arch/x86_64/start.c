@@ -55,6 +55,19 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
     return (const void *)(uintptr_t)pa;
 }
 
+/*
+ * Device registers share the same window: the boot map uses the default memory type,
+ * and the firmware's MTRRs make the MMIO hole below 4 GiB uncacheable.
+ */
+volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len)
+{
+    if (x86_mmu_switched || pa < X86_PAGE_SIZE || pa > X86_IDENTITY_LIMIT ||
+        len > X86_IDENTITY_LIMIT - pa) {
+        return 0;
+    }
+    return (volatile void *)(uintptr_t)pa;
+}
+
 void arch_report_entry(const struct sink *s, uint32_t entry_state)
 {
     const char *mode = "unknown";

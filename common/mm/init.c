@@ -5,6 +5,8 @@
 #include <keel/alloc_fail.h>
 #include <keel/arch.h>
 #include <keel/cmdline.h>
+#include <keel/console.h>
+#include <keel/report.h>
 #include <keel/errors.h>
 #include <keel/init.h>
 #include <keel/layout.h>
@@ -183,6 +185,28 @@ static int map_boot_info(const struct boot_info *bi)
                                             false);
 }
 
+/* 3c'. The framebuffer the console draws on, write-combining. */
+static int map_framebuffer(const struct boot_info *bi)
+{
+    const struct bi_framebuffer *fb = &bi->framebuffer;
+    struct mm_region r;
+
+    if (!console_fb_attached()) {
+        return KEEL_OK;
+    }
+    uint64_t base = fb->base & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t size = align_up(fb->base + (uint64_t)fb->pitch * fb->height, PAGE_SIZE) - base;
+    mm.fb_map.vbase = FRAMEBUFFER_VBASE + (fb->base - base);
+    mm.fb_map.memory_type = "write-combining";
+    return map_region(&r, "framebuffer", FRAMEBUFFER_VBASE, base, size,
+                      PT_READ | PT_WRITE | PT_MEM_WC, true);
+}
+
+const struct fb_mapping *mm_fb_mapping(void)
+{
+    return mm.live && mm.fb_map.vbase != 0 ? &mm.fb_map : NULL;
+}
+
 /* 3c. The console's registers, as device memory (none for a port-I/O UART). */
 static int map_console(void)
 {
@@ -283,6 +307,9 @@ static int step_map(const struct boot_info *bi, struct kernel_memory *km)
         err = map_console();
     }
     if (err == KEEL_OK) {
+        err = map_framebuffer(bi);
+    }
+    if (err == KEEL_OK) {
         err = map_direct(bi);
     }
     if (err == KEEL_OK) {
@@ -297,10 +324,12 @@ static int step_map(const struct boot_info *bi, struct kernel_memory *km)
 /* 5 and 6. Make the table live; then, before anything prints, the console follows it. */
 static void step_switch(void)
 {
+    console_fb_pause();
     arch_tlb_switch(&mm.as.pt);
     mm.live = true;
     mm.as.pt.ops.tlb_invalidate = pt_tlb_invalidate;
     arch_fb_reinit(mm.console_va);
+    console_fb_resume((void *)(uintptr_t)mm.fb_map.vbase);
     frame_alloc_set_limit(&mm.frames, pa_init(UINT64_MAX));
 }
 

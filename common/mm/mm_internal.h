@@ -8,6 +8,7 @@
 
 #include <keel/alloc_fail.h>
 #include <keel/mm.h>
+#include <keel/report.h>
 
 struct mm_state {
     const struct boot_info *bi; /* the normalised map the direct map was built from */
@@ -22,6 +23,7 @@ struct mm_state {
     uint64_t boot_info_size;  /* bytes mapped at BOOT_INFO_VBASE */
     bool boot_info_reclaimed;
     uint64_t console_va;
+    struct fb_mapping fb_map; /* vbase 0: no framebuffer mapped */
     uint64_t stack_count;    /* slots handed out by mm_stack_alloc */
     uint64_t allocations;    /* frame and heap allocations the sequence made */
 };

@@ -31,6 +31,9 @@
  */
 void arch_console_putc(char c);
 
+/* One received byte from the serial console, or -1 when none is waiting. Never blocks. */
+int arch_console_getc(void);
+
 /*
  * Leave the machine with an exit code: under QEMU the process exits with it (the
  * mapping from the arch's exit device to the process status is in docs/targets.md).
@@ -70,6 +73,16 @@ uint64_t arch_kernel_phys_base(void);
  * NULL when that range lies (partly) outside the window or wraps. Early; never fails.
  */
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len);
+
+/*
+ * The same for device registers during the shim: a pointer through which
+ * [pa, pa + len) is reached as uncached device memory (aarch64: the Device-nGnRnE part
+ * of the boot identity map, below A64_IDMAP_DEVICE_END; x86_64: the [0, 4 GiB) boot
+ * window), or NULL when the range lies (partly) outside it or wraps. Only naturally
+ * aligned volatile accesses of the register's own width may be made through it. Early;
+ * never fails; after arch_tlb_switch() every range is outside.
+ */
+volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len);
 
 /*
  * Writes the boot report's JSON member that says how the CPU was entered, from

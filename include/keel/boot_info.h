@@ -158,6 +158,7 @@ struct boot_info {
     uint64_t cpu_ids[BI_CPU_MAX]; /* APIC IDs or MPIDR affinity values */
 
     struct bi_console console;
+    uint64_t fw_cfg_base; /* QEMU fw_cfg MMIO registers ("qemu,fw-cfg-mmio"), 0 if none */
     struct bi_framebuffer framebuffer;
     uint32_t framebuffer_error; /* keel_err why the loader's framebuffer was refused, or 0 */
     uint32_t reserved1;

@@ -3,12 +3,29 @@
 #ifndef KEEL_CONSOLE_H
 #define KEEL_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <keel/fmt.h>
 
 /* Writes to every console sink; "\n" becomes "\r\n" on serial. Early; never fails. */
 void console_write(const char *buf, size_t len);
+
+/*
+ * The framebuffer sink. attach: from the shim on, `pixels` reaching the framebuffer
+ * through the boot mapping; fails (and the console stays serial-only) for a format
+ * the framebuffer console does not draw. pause: nothing draws from the page-table
+ * switch until resume, which re-points the console at the new mapping (fb_reinit).
+ */
+struct bi_framebuffer;
+int console_fb_attach(const struct bi_framebuffer *fb, void *pixels);
+bool console_fb_attached(void);
+void console_fb_pause(void);
+void console_fb_resume(void *pixels);
+
+/* Cycle-counter ticks spent drawing on the framebuffer so far. */
+uint64_t console_fb_draw_ticks(void);
 
 /* A sink that writes to the console, for sink_printf and the report writers. */
 extern const struct sink console_sink;

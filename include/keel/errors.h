@@ -78,7 +78,18 @@
     X(KEEL_E_HEAP_BAD_POINTER, "heap: pointer was not returned by this heap")              \
     X(KEEL_E_HEAP_DOUBLE_FREE, "heap: block is already free")                              \
     X(KEEL_E_HEAP_CORRUPT, "heap: metadata is corrupt")                                    \
-    X(KEEL_E_HEAP_REGION, "heap: region is misaligned, too small or cannot be added")
+    X(KEEL_E_HEAP_REGION, "heap: region is misaligned, too small or cannot be added")      \
+    /* the framebuffer Keel sets up itself (boot/fb_reserve.c, common/ramfb.c) */          \
+    X(KEEL_E_FB_NO_ROOM, "framebuffer: no usable range below 4 GiB is large enough")       \
+    X(KEEL_E_FWCFG_UNREACHABLE, "fw_cfg: registers are misaligned or not reachable early") \
+    X(KEEL_E_FWCFG_SIGNATURE, "fw_cfg: the device does not answer \"QEMU\"")               \
+    X(KEEL_E_FWCFG_DMA, "fw_cfg: a DMA transfer failed or did not finish")                 \
+    X(KEEL_E_RAMFB_FILE, "ramfb: etc/ramfb has an unexpected size")                        \
+    /* the loader's framebuffer record (boot/fb_check.c) and the console (common/fbcon.c) */ \
+    X(KEEL_E_FB_SIZE, "framebuffer: zero width or height, or no room for one character")   \
+    X(KEEL_E_FB_FORMAT, "framebuffer: bpp is not 24 or 32, or the colour fields are bad")  \
+    X(KEEL_E_FB_OVERFLOW, "framebuffer: pitch x height overflows or pitch is too small")   \
+    X(KEEL_E_FB_PLACEMENT, "framebuffer: overlaps RAM, kernel, modules or ACPI, or is above 2^48")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

@@ -23,6 +23,7 @@
 #define STACKS_VBASE 0xffffd00000000000    /* stacks, each above an unmapped guard page */
 #define BOOT_INFO_VBASE 0xffffe00000000000 /* the loader's structure, read-only, until reclaim */
 #define MMIO_VBASE 0xffffe80000000000      /* device mappings (the console) */
+#define FRAMEBUFFER_VBASE 0xffffea0000000000 /* the framebuffer, write-combining */
 
 /* Sizes of the entry code's boot stack. */
 #define BOOT_STACK_SIZE 0x8000

@@ -23,4 +23,16 @@
 int memmap_normalise(const struct bi_mem_range *in, size_t in_count,
                      struct bi_mem_range *out, size_t out_cap, size_t *out_count);
 
+/*
+ * Takes `size` bytes (rounded up to whole pages) of usable RAM for a framebuffer that
+ * Keel sets up itself (ramfb): the block sits at the top of the highest usable range
+ * below 4 GiB that can hold it, aligned to `align` (a power of two; a page at least)
+ * where some range allows that and to a page otherwise. bi->mem is normalised again
+ * with the block typed BI_MEM_FRAMEBUFFER, source BI_SRC_FRAMEBUFFER, and *pa receives
+ * its base. Fails with KEEL_E_INVALID for a zero size, a size above 4 GiB or an
+ * alignment that is no power of two, KEEL_E_FB_NO_ROOM when no usable range below
+ * 4 GiB is large enough, or the normaliser's error; bi is unchanged on failure.
+ */
+int bi_reserve_framebuffer(struct boot_info *bi, uint64_t size, uint64_t align, uint64_t *pa);
+
 #endif

@@ -30,7 +30,7 @@ struct stack {
     vaddr_t top;
 };
 
-#define MM_PINNED_MAX 8u
+#define MM_PINNED_MAX 12u
 #define MM_IDENTITY_MAX 4u
 
 /*
@@ -87,6 +87,10 @@ bool mm_is_reclaimed_boot_info(uint64_t va);
 /* The kernel heap (valid after step 7). */
 void *kmalloc(size_t size);
 void kfree(void *ptr);
+
+/* The framebuffer's mapping in the kernel's table, or NULL when there is none. */
+struct fb_mapping;
+const struct fb_mapping *mm_fb_mapping(void);
 
 /* Writes the boot report's "mm" member (without a leading comma). */
 void mm_report_json(const struct sink *s, const struct kernel_memory *km);

@@ -12,12 +12,20 @@
  * Writes the JSON members (no braces) that describe `bi` itself: protocol, loader,
  * cmdline, memory, modules, framebuffer, dtb, rsdp, cpus. `module_crc32s` holds one
  * CRC per module, or is NULL when the bytes are not at hand (then crc32 is null).
+ * `fbm`, when not NULL, adds the framebuffer's mapping to its object.
  * Implemented in boot/ so that keel-bootinfo prints exactly what the kernel does.
  */
+struct fb_mapping {
+    uint64_t vbase;          /* where the kernel's table maps the framebuffer */
+    const char *memory_type; /* "write-combining", ... */
+};
 void bi_json_write(const struct sink *s, const struct boot_info *bi,
-                   const uint32_t *module_crc32s);
+                   const uint32_t *module_crc32s, const struct fb_mapping *fbm);
 
-/* Prints a short readable summary and then the KEEL-REPORT line. */
+/* Prints a short readable summary of the boot info (before the memory sequence). */
+void keel_summary(const struct boot_info *bi);
+
+/* Prints the KEEL-REPORT line. */
 struct kernel_memory;
 void keel_report(const struct boot_info *bi, const struct kernel_memory *km);
 

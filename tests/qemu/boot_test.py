@@ -26,6 +26,7 @@ EXPECTED = {
     "aarch64-virt": ("aarch64", "fdt", "qemu"),
     "aarch64-uboot": ("aarch64", "fdt", "u-boot"),
 }
+FB_SOURCE = {"x86_64-grub": "multiboot2", "aarch64-virt": "ramfb", "aarch64-uboot": "ramfb"}
 
 
 def size_bytes(s):
@@ -35,7 +36,7 @@ def size_bytes(s):
 
 def run_keel(a, modules, cmdline, extra):
     cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir, "--memory", a.memory,
-           "--cmdline", cmdline, "--timeout", str(a.timeout)]
+           "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
     for path in modules:
         cmd += ["--module", path]
     if extra:
@@ -95,7 +96,9 @@ def good_boot(a):
         check(any(b <= lo and hi <= e for b, e in module_ranges),
               "module %s lies in a range of type module" % m["name"], failures)
     given = size_bytes(a.memory)
-    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES)
+    # On DTB targets ramfb's framebuffer is carved out of RAM; on x86 it is MMIO.
+    ram_types = RAM_TYPES + (("framebuffer",) if r["protocol"] == "fdt" else ())
+    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in ram_types)
     check(given - RAM_SLACK <= ram <= given,
           "RAM in the map is %d MiB of %d MiB given" % (ram >> 20, given >> 20), failures)
     ranges = [(int(m["base"], 16), int(m["size"], 16)) for m in r["memory"]]
@@ -105,6 +108,14 @@ def good_boot(a):
     stages = [t["stage"] for t in r["timeline"]]
     check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
     check_mm(r, failures)
+    fb = r["framebuffer"]
+    if a.no_fb:
+        check(fb is None, "no framebuffer: the report says null", failures)
+    else:
+        check(fb is not None and fb["source"] == FB_SOURCE[a.target]
+              and fb["memory_type"] == "write-combining" and fb["width"] > 0,
+              "framebuffer from %s, mapped write-combining (%s)" % (FB_SOURCE[a.target], fb),
+              failures)
     return failures
 
 
@@ -186,6 +197,7 @@ def main():
     p.add_argument("--expect-code", type=int)
     p.add_argument("--cmdline", default="keel-test")
     p.add_argument("--fail-alloc-sweep", action="store_true")
+    p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
     if a.fail_alloc_sweep:
