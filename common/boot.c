@@ -96,7 +96,7 @@ static void setup_framebuffer(struct boot_info *bi)
     if (fb->source == BI_FB_NONE && bi->fw_cfg_base != 0) {
         err = ramfb_setup(bi);
         if (err != KEEL_OK) {
-            kprintf("keel: warning: ramfb: %s; serial console only\n", keel_strerror(err));
+            kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
         }
     }
     if (fb->source == BI_FB_NONE) {
