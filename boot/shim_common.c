@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <keel/errors.h>
+#include <keel/fb_check.h>
 #include <keel/memmap.h>
 
 #include "shim_internal.h"
@@ -124,4 +125,38 @@ int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_
     }
     bi->mem_count = (uint32_t)count;
     return KEEL_OK;
+}
+
+/*
+ * Checks the loader's framebuffer against the loader's own map, then adds its range
+ * (`size` bytes, or pitch x height when 0) and
+ * normalises again. fb_check must run before the range is in: a framebuffer range wins
+ * over usable RAM in the normaliser and would hide an overlap. A refused framebuffer
+ * does not fail the boot: framebuffer_error says why, and Keel runs on serial only.
+ */
+int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_t size)
+{
+    struct bi_framebuffer *fb = &bi->framebuffer;
+    if (fb->source == BI_FB_NONE) {
+        return KEEL_OK;
+    }
+    int err = fb_check(bi, fb);
+    if (err != KEEL_OK) {
+        bi->framebuffer_error = (uint32_t)err;
+        memset(fb, 0, sizeof(*fb));
+        return KEEL_OK;
+    }
+    /* fb_check ruled out a zero size and a wrap of pitch x height. */
+    if (size == 0 || size - 1 > UINT64_MAX - fb->base) {
+        size = (uint64_t)fb->pitch * fb->height;
+    }
+    err = shim_add_range(rs, fb->base, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
+    size_t count = 0;
+    if (err == KEEL_OK) {
+        err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
+    }
+    if (err == KEEL_OK) {
+        bi->mem_count = (uint32_t)count;
+    }
+    return err;
 }

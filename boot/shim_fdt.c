@@ -290,8 +290,9 @@ static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *pat
     return true;
 }
 
-static int find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
-                            struct shim_ranges *rs, struct boot_info *bi)
+/* Records the first simple-framebuffer node; sets *reg_size to its reg's size. */
+static void find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
+                             struct boot_info *bi, uint64_t *reg_size)
 {
     struct fdt_path parent = {.depth = 1, .node = {0}};
     struct fdt_path path;
@@ -309,10 +310,7 @@ static int find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t c
             found = simple_framebuffer(fdt, &path, bi, &size);
         }
     }
-    if (!found || size == 0) {
-        return KEEL_OK;
-    }
-    return shim_add_range(rs, bi->framebuffer.base, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
+    *reg_size = found ? size : 0;
 }
 
 /*
@@ -479,13 +477,13 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     if (err == KEEL_OK) {
         err = find_cpus(&fdt, bi);
     }
-    if (err == KEEL_OK) {
-        err = find_framebuffer(&fdt, chosen_found, chosen, &rs, bi);
-    }
     if (err != KEEL_OK) {
         return err;
     }
+    uint64_t fb_size;
+    find_framebuffer(&fdt, chosen_found, chosen, bi, &fb_size);
     find_console(&fdt, chosen_found, chosen, bi);
     find_fw_cfg(&fdt, bi);
-    return shim_finish(&rs, env, bi);
+    err = shim_finish(&rs, env, bi);
+    return err != KEEL_OK ? err : shim_claim_framebuffer(&rs, bi, fb_size);
 }

@@ -46,4 +46,11 @@ int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, 
 /* Adds the kernel image's range and normalises everything into bi->mem. */
 int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi);
 
+/*
+ * After shim_finish: checks bi->framebuffer (if any) against the map, then adds its
+ * range (`size` bytes, or pitch x height when 0) and normalises again. A refused
+ * framebuffer is cleared and bi->framebuffer_error says why; the boot goes on.
+ */
+int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_t size);
+
 #endif

@@ -172,37 +172,6 @@ static void take_framebuffer(const struct mb2_info *mb, struct boot_info *bi)
     fb->source = BI_FB_MULTIBOOT2;
 }
 
-/*
- * Checks the loader's framebuffer against the loader's own map, then adds its range and
- * normalises again. fb_check must run before the range is in: a framebuffer range wins
- * over usable RAM in the normaliser and would hide an overlap. A refused framebuffer
- * does not fail the boot: framebuffer_error says why, and Keel runs on serial only.
- */
-static int claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi)
-{
-    struct bi_framebuffer *fb = &bi->framebuffer;
-    if (fb->source == BI_FB_NONE) {
-        return KEEL_OK;
-    }
-    int err = fb_check(bi, fb);
-    if (err != KEEL_OK) {
-        bi->framebuffer_error = (uint32_t)err;
-        memset(fb, 0, sizeof(*fb));
-        return KEEL_OK;
-    }
-    /* fb_check ruled out a zero size and a wrap. */
-    err = shim_add_range(rs, fb->base, (uint64_t)fb->pitch * fb->height, BI_MEM_FRAMEBUFFER,
-                         BI_SRC_FRAMEBUFFER);
-    size_t count = 0;
-    if (err == KEEL_OK) {
-        err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
-    }
-    if (err == KEEL_OK) {
-        bi->mem_count = (uint32_t)count;
-    }
-    return err;
-}
-
 int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t avail,
                     const struct shim_env *env, struct boot_info *bi)
 {
@@ -256,5 +225,5 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     if (err != KEEL_OK) {
         return err;
     }
-    return claim_framebuffer(&rs, bi);
+    return shim_claim_framebuffer(&rs, bi, 0);
 }

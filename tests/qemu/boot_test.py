@@ -96,9 +96,11 @@ def good_boot(a):
         check(any(b <= lo and hi <= e for b, e in module_ranges),
               "module %s lies in a range of type module" % m["name"], failures)
     given = size_bytes(a.memory)
-    # On DTB targets ramfb's framebuffer is carved out of RAM; on x86 it is MMIO.
-    ram_types = RAM_TYPES + (("framebuffer",) if r["protocol"] == "fdt" else ())
-    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in ram_types)
+    # ramfb's framebuffer is carved out of RAM; a loader's (x86 VBE) lies in an MMIO hole.
+    ram_lo = min(int(m["base"], 16) for m in r["memory"] if m["type"] == "usable")
+    ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES
+              or (m["type"] == "framebuffer" and r["protocol"] == "fdt"
+                  and int(m["base"], 16) >= ram_lo))
     check(given - RAM_SLACK <= ram <= given,
           "RAM in the map is %d MiB of %d MiB given" % (ram >> 20, given >> 20), failures)
     ranges = [(int(m["base"], 16), int(m["size"], 16)) for m in r["memory"]]
@@ -109,6 +111,10 @@ def good_boot(a):
     check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
     check_mm(r, failures)
     fb = r["framebuffer"]
+    if a.expect_warning:
+        warnings = [l for l in out.splitlines() if l.startswith("keel: warning: ")]
+        check(len(warnings) == 1 and a.expect_warning in warnings[0],
+              "one warning line containing %r (got %r)" % (a.expect_warning, warnings), failures)
     if a.no_fb:
         check(fb is None, "no framebuffer: the report says null", failures)
     else:
@@ -198,6 +204,7 @@ def main():
     p.add_argument("--cmdline", default="keel-test")
     p.add_argument("--fail-alloc-sweep", action="store_true")
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
+    p.add_argument("--expect-warning", help="a good boot that prints this warning")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
     if a.fail_alloc_sweep:

@@ -3,10 +3,14 @@
 """Makes a corrupt DTB that QEMU still accepts for -dtb: QEMU's own DTB for the virt
 board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
-  make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap
+  make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow
+
+fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
+the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it).
 """
 
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -17,12 +21,12 @@ FDT_PROP = 3
 
 def main():
     qemu, kind, out = sys.argv[1:4]
-    with tempfile.TemporaryDirectory() as tmp:
-        dumped = os.path.join(tmp, "virt.dtb")
-        subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", "cortex-a72",
-                        "-m", "512M", "-display", "none"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        d = bytearray(open(dumped, "rb").read())
+    tmp = tempfile.mkdtemp()
+    dumped = os.path.join(tmp, "virt.dtb")
+    subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", "cortex-a72",
+                    "-m", "512M", "-display", "none"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d = bytearray(open(dumped, "rb").read())
     off_struct, _, off_rsvmap = struct.unpack(">3I", d[8:20])
     if kind == "nameoff":
         # Point the first property's name far outside the strings block.
@@ -33,10 +37,21 @@ def main():
     elif kind == "memreserve-wrap":
         # A reserved range that runs past the end of the 64-bit address space.
         d[off_rsvmap:off_rsvmap + 16] = struct.pack(">QQ", 0xfffffffffffff000, 0x100000)
+    elif kind == "fb-overflow":
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        node = ('\tframebuffer@10000000 {\n\t\tcompatible = "simple-framebuffer";\n'
+                '\t\treg = <0x00 0x10000000 0x00 0x300000>;\n\t\twidth = <0x400>;\n'
+                '\t\theight = <0x300>;\n\t\tstride = <0x10>;\n'
+                '\t\tformat = "x8r8g8b8";\n\t};\n')
+        dts = dts[:dts.rindex("};")] + node + "};\n"
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
     else:
         sys.exit("unknown kind " + kind)
     with open(out, "wb") as f:
         f.write(d)
+    shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":
