@@ -160,3 +160,12 @@ int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_
     }
     return err;
 }
+
+void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env)
+{
+    bi_init(bi);
+    bi->protocol = protocol;
+    bi->entry_state = env->entry_state;
+    bi->kernel_base = env->kernel_base;
+    bi->kernel_size = env->kernel_size;
+}

@@ -433,11 +433,7 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     struct shim_ranges rs;
     struct fdt_path chosen_path;
 
-    bi_init(bi);
-    bi->protocol = BI_PROTO_FDT;
-    bi->entry_state = env->entry_state;
-    bi->kernel_base = env->kernel_base;
-    bi->kernel_size = env->kernel_size;
+    shim_begin(bi, BI_PROTO_FDT, env);
     int err = fdt_init(&fdt, dtb, avail);
     if (err != KEEL_OK) {
         return err;

@@ -43,6 +43,9 @@ bool shim_overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size);
 int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, uint64_t base,
                       uint64_t size);
 
+/* Starts a boot_info for `protocol` with what the caller's environment says. */
+void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env);
+
 /* Adds the kernel image's range and normalises everything into bi->mem. */
 int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi);
 

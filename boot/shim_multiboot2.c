@@ -178,11 +178,7 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     struct mb2_info mb;
     struct shim_ranges rs;
 
-    bi_init(bi);
-    bi->protocol = BI_PROTO_MULTIBOOT2;
-    bi->entry_state = env->entry_state;
-    bi->kernel_base = env->kernel_base;
-    bi->kernel_size = env->kernel_size;
+    shim_begin(bi, BI_PROTO_MULTIBOOT2, env);
     if (magic == MB2_BOOTLOADER_MAGIC && (info_pa & 7u) != 0) {
         return KEEL_E_MB2_ALIGN;
     }

@@ -267,10 +267,17 @@ static int check_range(const struct frame_alloc *fa, size_t idx, uint64_t pfn, u
     }
 }
 
-int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
-                        enum frame_owner owner)
+/*
+ * Hands [base, base + count frames) from `from` to `to`, exactly one of which is
+ * FRAME_OWNER_FREE (a reserve or a free), or changes nothing.
+ */
+static int change_owner(struct frame_alloc *fa, paddr_t base, uint64_t count,
+                        enum frame_owner from, enum frame_owner to)
 {
-    if (!owner_is_valid(owner) || count == 0 || base.pa % PAGE_SIZE != 0) {
+    enum frame_owner owner = from == FRAME_OWNER_FREE ? to : from;
+
+    if (!owner_is_valid(owner) || (from != FRAME_OWNER_FREE && to != FRAME_OWNER_FREE) ||
+        count == 0 || base.pa % PAGE_SIZE != 0) {
         return KEEL_E_INVALID;
     }
     uint64_t pfn = base.pa / PAGE_SIZE;
@@ -278,11 +285,17 @@ int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
     if (idx < 0) {
         return KEEL_E_FRAME_NOT_RAM;
     }
-    int err = check_range(fa, (size_t)idx, pfn, count, FRAME_OWNER_FREE);
+    int err = check_range(fa, (size_t)idx, pfn, count, from);
     if (err != KEEL_OK) {
         return err;
     }
-    err = set_owner(fa, (size_t)idx, pfn, count, owner);
+    return set_owner(fa, (size_t)idx, pfn, count, to);
+}
+
+int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
+                        enum frame_owner owner)
+{
+    int err = change_owner(fa, base, count, FRAME_OWNER_FREE, owner);
     if (err == KEEL_OK) {
         maybe_grow(fa);
     }
@@ -328,19 +341,8 @@ int frame_alloc_one(struct frame_alloc *fa, enum frame_owner owner, paddr_t *out
 
 int frame_free(struct frame_alloc *fa, paddr_t base, uint64_t count, enum frame_owner owner)
 {
-    if (!owner_is_valid(owner) || count == 0 || base.pa % PAGE_SIZE != 0) {
-        return KEEL_E_INVALID;
-    }
-    uint64_t pfn = base.pa / PAGE_SIZE;
-    ptrdiff_t idx = find_extent(fa, pfn);
-    if (idx < 0) {
-        return KEEL_E_FRAME_NOT_RAM;
-    }
-    int err = check_range(fa, (size_t)idx, pfn, count, owner);
-    if (err != KEEL_OK) {
-        return err;
-    }
-    err = set_owner(fa, (size_t)idx, pfn, count, FRAME_OWNER_FREE);
+    int err = change_owner(fa, base, count, owner, FRAME_OWNER_FREE);
+
     if (err == KEEL_OK) {
         fa->free_calls++;
         maybe_grow(fa);

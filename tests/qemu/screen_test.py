@@ -6,6 +6,8 @@ same console code on the host (fbcon-render) and compares the two pictures pixel
   screen_test.py KEEL BUILD_DIR TARGET FBCON_RENDER
 """
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import subprocess
@@ -17,22 +19,13 @@ FONT_HEIGHT = 16  # the console font's cell; the test checks that nothing scroll
 FONT_WIDTH = 8
 
 
-def read_ppm(path):
-    data = open(path, "rb").read()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos)
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    w, h = int(fields[1]), int(fields[2])
-    return w, h, data[pos + 1:pos + 1 + 3 * w * h]
+def load_keel(path):
+    """The ./keel script as a module, for its PPM reader: one reader for tool and test."""
+    loader = importlib.machinery.SourceFileLoader("keel_script", path)
+    spec = importlib.util.spec_from_loader("keel_script", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
 
 
 def rows_used(text, cols):
@@ -45,6 +38,7 @@ def rows_used(text, cols):
 
 def main():
     keel, build_dir, target, render = sys.argv[1:5]
+    read_ppm = load_keel(keel).read_ppm
     failures = []
 
     def check(cond, what):
