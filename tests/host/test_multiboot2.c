@@ -460,6 +460,18 @@ static void fixture(const char *path)
            bi.loader, bi.mem_count, (unsigned long long)(usable >> 20), bi.module_count,
            (unsigned long long)bi.rsdp);
     CHECK(usable > 0);
+    if (strstr(path, "-fb-") != NULL) {
+        /* GRUB's VBE mode on QEMU's std VGA, as the image's header asks for it. */
+        const struct bi_framebuffer *fb = &bi.framebuffer;
+        CHECK(fb->source == BI_FB_MULTIBOOT2 && fb->base == 0xfd000000 && fb->width == 1024 &&
+              fb->height == 768 && fb->pitch == 4096 && fb->bpp == 32);
+        CHECK(fb->red_pos == 16 && fb->red_size == 8 && fb->green_pos == 8 &&
+              fb->green_size == 8 && fb->blue_pos == 0 && fb->blue_size == 8);
+        CHECK(bi.framebuffer_error == KEEL_OK);
+    } else {
+        /* The older fixtures come from an image that asked for no mode: EGA text. */
+        CHECK(bi.framebuffer.source == BI_FB_NONE);
+    }
 
     struct mb2_info mb;
     for (size_t len = 0; len < size; len++) {
