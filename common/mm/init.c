@@ -4,14 +4,14 @@
 
 #include <keel/alloc_fail.h>
 #include <keel/arch.h>
+#include <keel/assert.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
-#include <keel/report.h>
 #include <keel/errors.h>
 #include <keel/init.h>
 #include <keel/layout.h>
-#include <keel/assert.h>
 #include <keel/mm.h>
+#include <keel/report.h>
 
 #include "mm_internal.h"
 
@@ -75,7 +75,12 @@ static void pt_tlb_invalidate(void *ctx, vaddr_t va, uint64_t size)
     arch_tlb_invalidate(va.va, size);
 }
 
-static bool is_ram(uint32_t type);
+static bool is_ram(uint32_t type)
+{
+    return type == BI_MEM_USABLE || type == BI_MEM_BOOTLOADER_RECLAIMABLE ||
+           type == BI_MEM_BOOT_INFO || type == BI_MEM_MODULE || type == BI_MEM_KERNEL ||
+           type == BI_MEM_ACPI_RECLAIMABLE;
+}
 
 const void *mm_phys_ptr(uint64_t pa, uint64_t len)
 {
@@ -98,10 +103,10 @@ static int map_region(struct mm_region *r, const char *name, uint64_t va, uint64
 {
     *r = (struct mm_region){
         .name = name, .va = va_init(va), .pa = pa_init(pa), .size = size, .flags = flags};
-    int err = arch_map_section(&mm.as.pt, r->va, r->pa, size, flags);
+    int err = arch_map_section(&mm.as->pt, r->va, r->pa, size, flags);
     if (err == KEEL_OK && pinned) {
-        ASSERT(mm.as.pinned_count < MM_PINNED_MAX);
-        mm.as.pinned[mm.as.pinned_count++] = *r;
+        ASSERT(mm.as->pinned_count < MM_PINNED_MAX);
+        mm.as->pinned[mm.as->pinned_count++] = *r;
     }
     return err;
 }
@@ -114,6 +119,7 @@ static int step_frames(const struct boot_info *bi)
     static struct frame_extent boot_extents[BOOT_EXTENTS];
     int err = frame_alloc_init(&mm.frames, bi->mem, bi->mem_count, boot_extents, BOOT_EXTENTS);
 
+    mm.boot_extents = boot_extents;
     if (err == KEEL_OK) {
         frame_alloc_set_fail(&mm.frames, &mm.fail);
         frame_alloc_set_limit(&mm.frames, pa_init(EARLY_FRAME_LIMIT));
@@ -132,7 +138,7 @@ static int step_create(void)
         .ctx = NULL,
         .huge_1g = arch_has_1g_pages(),
     };
-    return arch_create_page_table(&mm.as.pt, &ops);
+    return arch_create_page_table(&mm.as->pt, &ops);
 }
 
 /* 3a. Each kernel section with its own rights; the boot stack without its guard page. */
@@ -222,12 +228,6 @@ static int map_console(void)
                       PT_READ | PT_WRITE | PT_MEM_DEVICE, true);
 }
 
-static bool is_ram(uint32_t type)
-{
-    return type == BI_MEM_USABLE || type == BI_MEM_BOOTLOADER_RECLAIMABLE ||
-           type == BI_MEM_BOOT_INFO || type == BI_MEM_MODULE || type == BI_MEM_KERNEL ||
-           type == BI_MEM_ACPI_RECLAIMABLE;
-}
 
 /*
  * 3d. All RAM at DIRECT_MAP_BASE + pa. Touching RAM ranges are mapped as one run so
@@ -325,9 +325,9 @@ static int step_map(const struct boot_info *bi, struct kernel_memory *km)
 static void step_switch(void)
 {
     console_fb_pause();
-    arch_tlb_switch(&mm.as.pt);
+    arch_tlb_switch(&mm.as->pt);
     mm.live = true;
-    mm.as.pt.ops.tlb_invalidate = pt_tlb_invalidate;
+    mm.as->pt.ops.tlb_invalidate = pt_tlb_invalidate;
     arch_fb_reinit(mm.console_va);
     console_fb_resume((void *)(uintptr_t)mm.fb_map.vbase);
     frame_alloc_set_limit(&mm.frames, pa_init(UINT64_MAX));
@@ -348,7 +348,7 @@ static int heap_grow(void *ctx, size_t bytes, void **new_region)
     if (err != KEEL_OK) {
         return err;
     }
-    err = arch_map_section(&mm.as.pt, va_init(va), pa, pages * PAGE_SIZE, PT_READ | PT_WRITE);
+    err = arch_map_section(&mm.as->pt, va_init(va), pa, pages * PAGE_SIZE, PT_READ | PT_WRITE);
     if (err != KEEL_OK) {
         frame_free(&mm.frames, pa, pages, FRAME_OWNER_HEAP);
         return err;
@@ -396,7 +396,6 @@ static int frames_grow(void *ctx, struct frame_alloc *fa, size_t min_cap)
 /* 8. Bookkeeping onto the heap; the stack allocator; the address-space object. */
 static int step_post_heap(struct kernel_memory *km)
 {
-    mm.boot_extents = mm.frames.extents;
     int err = frames_grow(NULL, &mm.frames, 2 * mm.frames.extent_cap);
     if (err != KEEL_OK) {
         return err;
@@ -411,7 +410,9 @@ static int step_post_heap(struct kernel_memory *km)
     if (km->as == NULL) {
         return KEEL_E_NO_MEMORY;
     }
-    *km->as = mm.as;
+    /* From here on the heap's copy is the one address space; the boot one is retired. */
+    *km->as = *mm.as;
+    mm.as = km->as;
     return KEEL_OK;
 }
 
@@ -440,7 +441,7 @@ static int step_reclaim(const struct boot_info *bi)
     int err = KEEL_OK;
 
     if (mm.boot_info_size != 0) {
-        err = mm_unmap(&mm.as, va_init(BOOT_INFO_VBASE), mm.boot_info_size);
+        err = mm_unmap(mm.as, va_init(BOOT_INFO_VBASE), mm.boot_info_size);
     }
     mm.boot_info_reclaimed = true;
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
@@ -490,6 +491,7 @@ int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **p
 
     memset(km, 0, sizeof(*km));
     mm.bi = bi;
+    mm.as = &mm.boot_as;
     arm_fail_injection(bi);
 #define STEP(name, call)                                                                          \
     do {                                                                                          \
@@ -504,7 +506,7 @@ int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **p
     STEP("mm.frames", step_frames(bi));
     STEP("mm.create", step_create());
     STEP("mm.map", step_map(bi, km));
-    STEP("mm.audit", mm_audit(&mm.as, km));
+    STEP("mm.audit", mm_audit(mm.as, km));
     *phase = "mm.switch";
     step_switch();
     timeline_mark("mm.switch");

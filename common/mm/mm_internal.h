@@ -16,7 +16,8 @@ struct mm_state {
     struct frame_extent *boot_extents; /* the static storage used before the heap */
     struct alloc_fail fail;            /* keel.fail_alloc, shared by frames and heap */
     struct heap heap;
-    struct address_space as; /* km->as holds a copy once the heap is up */
+    struct address_space boot_as; /* the address space until the heap is up */
+    struct address_space *as;     /* &boot_as, then its copy on the heap (km->as) */
     bool live;               /* the kernel's table is the one the CPU uses */
     uint64_t heap_mapped;
     uint64_t boot_guard;      /* virtual address of the boot stack's guard page */

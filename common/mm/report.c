@@ -13,7 +13,7 @@ static const char *rights_of(const struct mm_region *r)
     pt_flags_t first = 0;
 
     for (uint64_t off = 0; off < r->size; off += PAGE_SIZE) {
-        pt_flags_t f = arch_query_mapping(&mm.as.pt, va_add(r->va, off), &m) ? m.flags : 0;
+        pt_flags_t f = arch_query_mapping(&mm.as->pt, va_add(r->va, off), &m) ? m.flags : 0;
         if (off == 0) {
             first = f;
         } else if ((f & PT_RIGHTS_MASK) != (first & PT_RIGHTS_MASK)) {
@@ -56,7 +56,7 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
                               .size = km->boot_stack.top.va - km->boot_stack.bottom.va};
     struct pt_mapping m;
 
-    if (arch_query_mapping(&mm.as.pt, stack.va, &m)) {
+    if (arch_query_mapping(&mm.as->pt, stack.va, &m)) {
         stack.pa = m.pa;
     }
     sink_printf(s, "\"mm\": {\"frames_total\": %llu, \"frames_free\": %llu, \"frames_by_owner\": {",
@@ -65,10 +65,10 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
         sink_printf(s, "%s\"%s\": %llu", o == 1 ? "" : ", ", frame_owner_name(o),
                     (unsigned long long)fa->frames_by_owner[o]);
     }
-    pt_walk(&mm.as.pt, note_direct_leaf, &sizes);
+    pt_walk(&mm.as->pt, note_direct_leaf, &sizes);
     sink_printf(s, "}, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
                    "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
-                mm.as.pt.table_pages, (unsigned long long)HEAP_VBASE,
+                mm.as->pt.table_pages, (unsigned long long)HEAP_VBASE,
                 (unsigned long long)mm.heap_mapped, (unsigned long long)DIRECT_MAP_BASE);
     const char *names[] = {"4K", "2M", "1G"};
     bool first = true;

@@ -25,7 +25,7 @@ int mm_stack_alloc(size_t pages, struct stack *out)
     if (err != KEEL_OK) {
         return err;
     }
-    err = arch_map_section(&mm.as.pt, va_init(guard + PAGE_SIZE), pa, pages * PAGE_SIZE,
+    err = arch_map_section(&mm.as->pt, va_init(guard + PAGE_SIZE), pa, pages * PAGE_SIZE,
                            PT_READ | PT_WRITE);
     if (err != KEEL_OK) {
         frame_free(&mm.frames, pa, pages, FRAME_OWNER_STACKS);
