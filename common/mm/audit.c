@@ -34,8 +34,7 @@ static int audit_leaf(void *arg, const struct pt_mapping *m)
         a->err = KEEL_E_MM_AUDIT_WX;
     } else if (m->va.va < LOWER_HALF_END && !listed_identity(a->km, m)) {
         a->err = KEEL_E_MM_AUDIT_IDENTITY;
-    } else if (mm_is_guard_page(m->va.va) ||
-               (m->va.va < mm.boot_guard + PAGE_SIZE && mm.boot_guard < m->va.va + m->size)) {
+    } else if (mm_range_has_guard(m->va.va, m->size)) {
         a->err = KEEL_E_MM_AUDIT_GUARD;
     }
     /* A non-zero return stops the walk at the first offence. */

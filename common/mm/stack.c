@@ -38,6 +38,26 @@ int mm_stack_alloc(size_t pages, struct stack *out)
     return KEEL_OK;
 }
 
+bool mm_range_has_guard(uint64_t va, uint64_t size)
+{
+    uint64_t end = va + size;
+
+    if (mm.boot_guard != 0 && va < mm.boot_guard + PAGE_SIZE && mm.boot_guard < end) {
+        return true;
+    }
+    uint64_t region_end = STACKS_VBASE + STACK_SLOT_MAX * STACK_SLOT_SIZE;
+    if (end <= STACKS_VBASE || va >= region_end) {
+        return false;
+    }
+    /* The first slot start at or after the range's start is a guard page. */
+    uint64_t from = va > STACKS_VBASE ? va - STACKS_VBASE : 0;
+    if (from % STACK_SLOT_SIZE < PAGE_SIZE) {
+        return true;
+    }
+    uint64_t next_guard = STACKS_VBASE + (from / STACK_SLOT_SIZE + 1) * STACK_SLOT_SIZE;
+    return next_guard < end && next_guard < region_end;
+}
+
 bool mm_is_guard_page(uint64_t va)
 {
     if (mm.boot_guard != 0 && va - mm.boot_guard < PAGE_SIZE) {

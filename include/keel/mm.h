@@ -82,6 +82,7 @@ int mm_stack_alloc(size_t pages, struct stack *out);
 
 /* Fault naming: is `va` in a stack's guard page, or in the reclaimed boot info? */
 bool mm_is_guard_page(uint64_t va);
+bool mm_range_has_guard(uint64_t va, uint64_t size); /* any byte of it in a guard page */
 bool mm_is_reclaimed_boot_info(uint64_t va);
 
 /* The kernel heap (valid after step 7). */
