@@ -4,7 +4,6 @@
 
 #include <keel/arch.h>
 #include <keel/console.h>
-#include <keel/fbcon.h>
 #include <keel/ramfb.h>
 #include <keel/cmdline.h>
 #include <keel/errors.h>
@@ -18,6 +17,11 @@ static struct boot_info boot_info;
 
 /* Linker-script symbols bounding the whole image. */
 extern const char __kernel_start[], __kernel_end[];
+
+uint64_t kernel_pa(const void *va)
+{
+    return arch_kernel_phys_base() + (uint64_t)((const char *)va - __kernel_start);
+}
 
 static const void *early_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 {
@@ -106,17 +110,17 @@ static void setup_framebuffer(struct boot_info *bi)
         }
         return;
     }
-    err = fb_check(bi, fb);
+    /*
+     * The shim already ran fb_check on a loader's framebuffer, and ramfb's is Keel's own,
+     * in RAM it reserved; fbcon_init checks the pixel format once more as it attaches.
+     */
     uint64_t size = (uint64_t)fb->pitch * fb->height;
-    void *pixels = NULL;
-    if (err == KEEL_OK) {
-        /* RAM (ramfb) through the 1:1 window; a device framebuffer through its MMIO one. */
-        pixels = (void *)(uintptr_t)arch_early_phys_ptr(fb->base, size);
-        if (pixels == NULL) {
-            pixels = (void *)(uintptr_t)arch_early_mmio_ptr(fb->base, size);
-        }
-        err = pixels == NULL ? KEEL_E_FB_PLACEMENT : console_fb_attach(fb, pixels);
+    /* RAM (ramfb) through the 1:1 window; a device framebuffer through its MMIO one. */
+    void *pixels = (void *)(uintptr_t)arch_early_phys_ptr(fb->base, size);
+    if (pixels == NULL) {
+        pixels = (void *)(uintptr_t)arch_early_mmio_ptr(fb->base, size);
     }
+    err = pixels == NULL ? KEEL_E_FB_PLACEMENT : console_fb_attach(fb, pixels);
     if (err != KEEL_OK) {
         kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
         bi->framebuffer_error = (uint32_t)err;

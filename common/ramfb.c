@@ -8,6 +8,7 @@
 #include <keel/arch.h>
 #include <keel/boot_info.h>
 #include <keel/errors.h>
+#include <keel/init.h>
 #include <keel/memmap.h>
 #include <keel/ramfb.h>
 
@@ -81,13 +82,6 @@ _Static_assert(RAMFB_CFG_SIZE <= FWCFG_DIR_BATCH * FWCFG_FILE_SIZE, "the config 
 static struct fwcfg_dma_access ramfb_dma __attribute__((aligned(16)));
 static uint8_t ramfb_buf[FWCFG_DIR_BATCH * FWCFG_FILE_SIZE] __attribute__((aligned(16)));
 
-extern const char __kernel_start[];
-
-static uint64_t image_pa(const void *va)
-{
-    return arch_kernel_phys_base() + (uint64_t)((const char *)va - __kernel_start);
-}
-
 static uint32_t load_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -150,10 +144,10 @@ static int fwcfg_dma(volatile uint8_t *regs, uint32_t control, void *buf, uint32
 {
     ramfb_dma.control = to_be32(control);
     ramfb_dma.length = to_be32(len);
-    ramfb_dma.address = to_be64(image_pa(buf));
+    ramfb_dma.address = to_be64(kernel_pa(buf));
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     /* One 64-bit write of the structure's address starts the transfer. */
-    *(volatile uint64_t *)(regs + FWCFG_DMA_ADDRESS) = to_be64(image_pa(&ramfb_dma));
+    *(volatile uint64_t *)(regs + FWCFG_DMA_ADDRESS) = to_be64(kernel_pa(&ramfb_dma));
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
     volatile const uint32_t *ctl = &ramfb_dma.control;

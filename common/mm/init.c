@@ -16,7 +16,6 @@
 #include "mm_internal.h"
 
 /* Linker-script symbols (both arches use the same names). */
-extern char __kernel_start[], __kernel_end[];
 extern char __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
@@ -38,11 +37,6 @@ struct mm_state mm;
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
     return (v + a - 1) & ~(a - 1);
-}
-
-static uint64_t kernel_pa(const void *va)
-{
-    return arch_kernel_phys_base() + (uint64_t)((const char *)va - __kernel_start);
 }
 
 /* ---- Page-table frames come from the frame allocator ---- */
