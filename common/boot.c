@@ -56,10 +56,9 @@ static const void *early_blob(uint64_t pa, bool magic_ok, uint64_t size_offset, 
         return head;
     }
     const unsigned char *p = head + size_offset;
-    uint32_t size = big_endian ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                                     (uint32_t)p[2] << 8 | p[3]
-                               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-                                     (uint32_t)p[1] << 8 | p[0];
+    uint32_t size = big_endian
+                        ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+                        : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
     const void *whole = arch_early_phys_ptr(pa, size);
     if (whole != NULL) {
         *avail = size;
@@ -127,8 +126,8 @@ static void setup_framebuffer(struct boot_info *bi)
         fb->source = BI_FB_NONE;
         return;
     }
-    kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,
-            fb->bpp, fb->pitch, bi_fb_source_name(fb->source));
+    kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height, fb->bpp,
+            fb->pitch, bi_fb_source_name(fb->source));
 }
 
 static noreturn void after_shim(int err, struct boot_info *bi)

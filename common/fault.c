@@ -33,7 +33,7 @@ noreturn void keel_page_fault(const struct fault *f)
         what = "unmapped page";
         code = KEEL_EXIT_FAULT_UNMAPPED;
     }
-    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx)\n", access, what,
-            (unsigned long long)f->addr, (unsigned long long)f->pc);
+    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx)\n", access, what, (unsigned long long)f->addr,
+            (unsigned long long)f->pc);
     arch_exit(code);
 }

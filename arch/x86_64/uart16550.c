@@ -19,8 +19,8 @@
 #define FCR_ENABLE_CLEAR 0x07 /* FIFOs on, both cleared */
 #define MCR_DTR_RTS 0x03
 #define LSR_THRE 0x20
-#define LSR_DR 0x01    /* a received byte is waiting */
-#define UART_RBR 0     /* receive buffer (DLAB = 0) */
+#define LSR_DR 0x01 /* a received byte is waiting */
+#define UART_RBR 0  /* receive buffer (DLAB = 0) */
 
 /* 115200 baud from the 1.8432 MHz reference clock: divisor 1. */
 #define UART_DIVISOR 1

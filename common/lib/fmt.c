@@ -129,8 +129,7 @@ int sink_vprintf(const struct sink *s, const char *fmt, va_list ap)
             if (str == NULL) {
                 str = "(null)";
             }
-            size_t len = spec.precision >= 0 ? strnlen(str, (size_t)spec.precision)
-                                             : strlen(str);
+            size_t len = spec.precision >= 0 ? strnlen(str, (size_t)spec.precision) : strlen(str);
             emit_padded(s, &spec, str, len, &count);
             break;
         }

@@ -42,10 +42,8 @@ static const char *const protocol_names[] = {
 };
 
 static const char *const fb_source_names[] = {
-    [BI_FB_NONE] = "none",
-    [BI_FB_MULTIBOOT2] = "multiboot2",
-    [BI_FB_RAMFB] = "ramfb",
-    [BI_FB_SIMPLE_FRAMEBUFFER] = "simple-framebuffer",
+    [BI_FB_NONE] = "none",   [BI_FB_MULTIBOOT2] = "multiboot2",
+    [BI_FB_RAMFB] = "ramfb", [BI_FB_SIMPLE_FRAMEBUFFER] = "simple-framebuffer",
     [BI_FB_GOP] = "gop",
 };
 
@@ -85,8 +83,7 @@ const char *bi_fb_source_name(uint32_t source)
 
 const char *keel_strerror(int err)
 {
-    return err >= 0 ? name_of(error_messages, ARRAY_LEN(error_messages), (uint64_t)err)
-                    : "unknown";
+    return err >= 0 ? name_of(error_messages, ARRAY_LEN(error_messages), (uint64_t)err) : "unknown";
 }
 
 void bi_init(struct boot_info *bi)

@@ -18,7 +18,8 @@ static bool listed_identity(const struct kernel_memory *km, const struct pt_mapp
 {
     for (size_t i = 0; i < km->identity_count; i++) {
         const struct mm_region *r = &km->identity[i];
-        if (m->va.va >= r->va.va && m->size <= r->size && m->va.va - r->va.va <= r->size - m->size &&
+        if (m->va.va >= r->va.va && m->size <= r->size &&
+            m->va.va - r->va.va <= r->size - m->size &&
             m->pa.pa == r->pa.pa + (m->va.va - r->va.va)) {
             return true;
         }

@@ -271,8 +271,8 @@ static int check_range(const struct frame_alloc *fa, size_t idx, uint64_t pfn, u
  * Hands [base, base + count frames) from `from` to `to`, exactly one of which is
  * FRAME_OWNER_FREE (a reserve or a free), or changes nothing.
  */
-static int change_owner(struct frame_alloc *fa, paddr_t base, uint64_t count,
-                        enum frame_owner from, enum frame_owner to)
+static int change_owner(struct frame_alloc *fa, paddr_t base, uint64_t count, enum frame_owner from,
+                        enum frame_owner to)
 {
     enum frame_owner owner = from == FRAME_OWNER_FREE ? to : from;
 

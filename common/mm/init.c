@@ -181,8 +181,8 @@ static int map_boot_info(const struct boot_info *bi)
     struct mm_region r;
 
     mm.boot_info_size = size;
-    return size == 0 ? KEEL_OK : map_region(&r, "boot_info", BOOT_INFO_VBASE, base, size, PT_READ,
-                                            false);
+    return size == 0 ? KEEL_OK
+                     : map_region(&r, "boot_info", BOOT_INFO_VBASE, base, size, PT_READ, false);
 }
 
 /* 3c'. The framebuffer the console draws on, write-combining. */
@@ -222,7 +222,6 @@ static int map_console(void)
                       PT_READ | PT_WRITE | PT_MEM_DEVICE, true);
 }
 
-
 /*
  * 3d. All RAM at DIRECT_MAP_BASE + pa. Touching RAM ranges are mapped as one run so
  * that the builder can use the largest pages the run's alignment allows.
@@ -238,16 +237,15 @@ static int map_direct(const struct boot_info *bi)
         }
         uint64_t base = bi->mem[i].base;
         uint64_t end = base + bi->mem[i].size;
-        while (i + 1 < bi->mem_count && is_ram(bi->mem[i + 1].type) &&
-               bi->mem[i + 1].base == end) {
+        while (i + 1 < bi->mem_count && is_ram(bi->mem[i + 1].type) && bi->mem[i + 1].base == end) {
             i++;
             end += bi->mem[i].size;
         }
         if (end > DIRECT_MAP_SIZE) {
             return KEEL_E_MM_LAYOUT;
         }
-        err = map_region(&r, "direct", DIRECT_MAP_BASE + base, base, end - base,
-                         PT_READ | PT_WRITE, false);
+        err = map_region(&r, "direct", DIRECT_MAP_BASE + base, base, end - base, PT_READ | PT_WRITE,
+                         false);
     }
     return err;
 }
@@ -258,8 +256,8 @@ static int map_identity(struct kernel_memory *km)
     uint64_t pa = kernel_pa(__text_start);
 
     km->identity_count = 1;
-    return map_region(&km->identity[0], "identity", pa, pa,
-                      (uint64_t)(__text_end - __text_start), PT_READ | PT_EXEC, true);
+    return map_region(&km->identity[0], "identity", pa, pa, (uint64_t)(__text_end - __text_start),
+                      PT_READ | PT_EXEC, true);
 }
 
 /*
@@ -281,8 +279,7 @@ static int inject_audit_fault(const struct boot_info *bi)
                           PT_READ | PT_WRITE | PT_EXEC, false);
     }
     if (strcmp(kind, "audit-guard") == 0) {
-        return map_region(&r, "bad", mm.boot_guard, guard_pa, PAGE_SIZE, PT_READ | PT_WRITE,
-                          false);
+        return map_region(&r, "bad", mm.boot_guard, guard_pa, PAGE_SIZE, PT_READ | PT_WRITE, false);
     }
     if (strcmp(kind, "audit-identity") == 0) {
         return map_region(&r, "bad", info_pa, info_pa, PAGE_SIZE, PT_READ, false);
@@ -487,14 +484,14 @@ int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **p
     mm.bi = bi;
     mm.as = &mm.boot_as;
     arm_fail_injection(bi);
-#define STEP(name, call)                                                                          \
-    do {                                                                                          \
-        *phase = (name);                                                                          \
-        err = (call);                                                                             \
-        if (err != KEEL_OK) {                                                                     \
-            return injected_or(err);                                                              \
-        }                                                                                         \
-        timeline_mark(name);                                                                      \
+#define STEP(name, call)                                                                           \
+    do {                                                                                           \
+        *phase = (name);                                                                           \
+        err = (call);                                                                              \
+        if (err != KEEL_OK) {                                                                      \
+            return injected_or(err);                                                               \
+        }                                                                                          \
+        timeline_mark(name);                                                                       \
     } while (0)
 
     STEP("mm.frames", step_frames(bi));

@@ -18,15 +18,15 @@ struct mm_state {
     struct heap heap;
     struct address_space boot_as; /* the address space until the heap is up */
     struct address_space *as;     /* &boot_as, then its copy on the heap (km->as) */
-    bool live;               /* the kernel's table is the one the CPU uses */
+    bool live;                    /* the kernel's table is the one the CPU uses */
     uint64_t heap_mapped;
-    uint64_t boot_guard;      /* virtual address of the boot stack's guard page */
-    uint64_t boot_info_size;  /* bytes mapped at BOOT_INFO_VBASE */
+    uint64_t boot_guard;     /* virtual address of the boot stack's guard page */
+    uint64_t boot_info_size; /* bytes mapped at BOOT_INFO_VBASE */
     bool boot_info_reclaimed;
     uint64_t console_va;
     struct fb_mapping fb_map; /* vbase 0: no framebuffer mapped */
-    uint64_t stack_count;    /* slots handed out by mm_stack_alloc */
-    uint64_t allocations;    /* frame and heap allocations the sequence made */
+    uint64_t stack_count;     /* slots handed out by mm_stack_alloc */
+    uint64_t allocations;     /* frame and heap allocations the sequence made */
 };
 
 extern struct mm_state mm;

@@ -29,8 +29,9 @@ static const char *rights_of(const struct mm_region *r)
 
 static void section_json(const struct sink *s, const struct mm_region *r, bool first)
 {
-    sink_printf(s, "%s{\"name\": \"%s\", \"vbase\": \"0x%llx\", \"pbase\": \"0x%llx\", "
-                   "\"size\": \"0x%llx\", \"rights\": \"%s\"}",
+    sink_printf(s,
+                "%s{\"name\": \"%s\", \"vbase\": \"0x%llx\", \"pbase\": \"0x%llx\", "
+                "\"size\": \"0x%llx\", \"rights\": \"%s\"}",
                 first ? "" : ", ", r->name, (unsigned long long)r->va.va,
                 (unsigned long long)r->pa.pa, (unsigned long long)r->size, rights_of(r));
 }
@@ -66,8 +67,9 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
                     (unsigned long long)fa->frames_by_owner[o]);
     }
     pt_walk(&mm.as->pt, note_direct_leaf, &sizes);
-    sink_printf(s, "}, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
-                   "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
+    sink_printf(s,
+                "}, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
+                "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
                 mm.as->pt.table_pages, (unsigned long long)HEAP_VBASE,
                 (unsigned long long)mm.heap_mapped, (unsigned long long)DIRECT_MAP_BASE);
     const char *names[] = {"4K", "2M", "1G"};

@@ -20,9 +20,9 @@
 
 /* Exit codes the kernel leaves QEMU with. docs/boot-report.md lists them. */
 #define KEEL_EXIT_OK 0
-#define KEEL_EXIT_BAD_INPUT 2  /* the loader, firmware or DTB gave bad input */
-#define KEEL_EXIT_PANIC 3      /* a broken invariant inside Keel */
-#define KEEL_EXIT_EXCEPTION 4  /* an unexpected CPU exception */
+#define KEEL_EXIT_BAD_INPUT 2 /* the loader, firmware or DTB gave bad input */
+#define KEEL_EXIT_PANIC 3     /* a broken invariant inside Keel */
+#define KEEL_EXIT_EXCEPTION 4 /* an unexpected CPU exception */
 
 /*
  * Write one byte to the early console (serial). Early; never fails; may be called

@@ -5,11 +5,11 @@
 
 #include <keel/init.h>
 
-#define ASSERT(cond)                                                                              \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);                     \
-        }                                                                                         \
+#define ASSERT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);                      \
+        }                                                                                          \
     } while (0)
 
 #endif

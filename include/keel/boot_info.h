@@ -12,15 +12,15 @@
  * than truncating it.
  */
 
-#define BOOT_INFO_MAGIC   UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
+#define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
 #define BOOT_INFO_VERSION 1u
 
-#define BI_MEM_MAX        256u
-#define BI_MODULE_MAX     32u
-#define BI_CPU_MAX        64u
-#define BI_CMDLINE_MAX    1024u
-#define BI_LOADER_MAX     64u
-#define BI_NAME_MAX       64u
+#define BI_MEM_MAX 256u
+#define BI_MODULE_MAX 32u
+#define BI_CPU_MAX 64u
+#define BI_CMDLINE_MAX 1024u
+#define BI_LOADER_MAX 64u
+#define BI_NAME_MAX 64u
 #define BI_MOD_CMDLINE_MAX 256u
 
 /* How the kernel was entered. */
@@ -59,18 +59,18 @@ enum bi_mem_type {
 /* Where a memory range came from. */
 enum bi_mem_source {
     BI_SRC_NONE = 0,
-    BI_SRC_MB2_MMAP = 1,        /* multiboot2 memory map tag (e820) */
-    BI_SRC_MB2_EFI_MMAP = 2,    /* multiboot2 EFI memory map tag */
-    BI_SRC_MB2_INFO = 3,        /* the multiboot2 information structure itself */
-    BI_SRC_MB2_MODULE = 4,      /* a multiboot2 module */
-    BI_SRC_FDT_MEMORY = 5,      /* a /memory node */
-    BI_SRC_FDT_MEMRESERVE = 6,  /* the DTB's /memreserve/ block */
-    BI_SRC_FDT_RESERVED = 7,    /* a /reserved-memory child with reg */
-    BI_SRC_DTB = 8,             /* the DTB blob itself */
-    BI_SRC_INITRD = 9,          /* /chosen linux,initrd-start..end */
-    BI_SRC_KERNEL = 10,         /* Keel's own image */
-    BI_SRC_FRAMEBUFFER = 11,    /* the framebuffer the loader reported */
-    BI_SRC_EFI_MMAP = 12,       /* a UEFI GetMemoryMap result */
+    BI_SRC_MB2_MMAP = 1,       /* multiboot2 memory map tag (e820) */
+    BI_SRC_MB2_EFI_MMAP = 2,   /* multiboot2 EFI memory map tag */
+    BI_SRC_MB2_INFO = 3,       /* the multiboot2 information structure itself */
+    BI_SRC_MB2_MODULE = 4,     /* a multiboot2 module */
+    BI_SRC_FDT_MEMORY = 5,     /* a /memory node */
+    BI_SRC_FDT_MEMRESERVE = 6, /* the DTB's /memreserve/ block */
+    BI_SRC_FDT_RESERVED = 7,   /* a /reserved-memory child with reg */
+    BI_SRC_DTB = 8,            /* the DTB blob itself */
+    BI_SRC_INITRD = 9,         /* /chosen linux,initrd-start..end */
+    BI_SRC_KERNEL = 10,        /* Keel's own image */
+    BI_SRC_FRAMEBUFFER = 11,   /* the framebuffer the loader reported */
+    BI_SRC_EFI_MMAP = 12,      /* a UEFI GetMemoryMap result */
     BI_SRC_MAX = BI_SRC_EFI_MMAP,
 };
 
@@ -131,9 +131,9 @@ enum bi_cpu_method {
 };
 
 struct boot_info {
-    uint64_t magic;    /* BOOT_INFO_MAGIC */
-    uint32_t version;  /* BOOT_INFO_VERSION */
-    uint32_t size;     /* sizeof(struct boot_info) */
+    uint64_t magic;   /* BOOT_INFO_MAGIC */
+    uint32_t version; /* BOOT_INFO_VERSION */
+    uint32_t size;    /* sizeof(struct boot_info) */
 
     uint32_t protocol;    /* enum bi_protocol */
     uint32_t entry_state; /* aarch64: exception level at entry; x86_64: enum bi_x86_mode */
@@ -143,13 +143,13 @@ struct boot_info {
 
     uint64_t kernel_base; /* physical range of Keel's image */
     uint64_t kernel_size;
-    uint64_t info_base;   /* the loader's own structure: multiboot2 info or DTB */
+    uint64_t info_base; /* the loader's own structure: multiboot2 info or DTB */
     uint64_t info_size;
-    uint64_t dtb_base;    /* 0 when the loader gave no DTB */
+    uint64_t dtb_base; /* 0 when the loader gave no DTB */
     uint64_t dtb_size;
     uint64_t initrd_base; /* 0 when there is no initrd */
     uint64_t initrd_size;
-    uint64_t rsdp;        /* physical address of the ACPI RSDP (or its copy), 0 if none */
+    uint64_t rsdp; /* physical address of the ACPI RSDP (or its copy), 0 if none */
     uint32_t rsdp_revision;
 
     uint32_t cpu_count;  /* CPUs found, including the boot CPU */

@@ -9,93 +9,93 @@
  * Each class of bad input has its own code so that the line says what was wrong.
  * Keep tests/README.md's list of tested classes in step with this table.
  */
-#define KEEL_ERRORS(X)                                                                     \
-    X(KEEL_OK, "no error")                                                                 \
-    /* multiboot2 */                                                                       \
-    X(KEEL_E_MB2_MAGIC, "multiboot2: wrong magic in EAX")                                  \
-    X(KEEL_E_MB2_ALIGN, "multiboot2: information structure is not 8-byte aligned")        \
-    X(KEEL_E_MB2_TOTAL_SIZE, "multiboot2: total size is too small or too large")           \
-    X(KEEL_E_MB2_TAG_TRUNCATED, "multiboot2: tag is truncated")                            \
-    X(KEEL_E_MB2_TAG_ZERO_SIZE, "multiboot2: tag has a size smaller than its header")      \
-    X(KEEL_E_MB2_TAG_OVERRUN, "multiboot2: tag overruns the total size")                   \
-    X(KEEL_E_MB2_NO_END_TAG, "multiboot2: no end tag")                                     \
-    X(KEEL_E_MB2_MMAP_ENTRY_SIZE, "multiboot2: memory map entry size is invalid")          \
-    X(KEEL_E_MB2_STRING, "multiboot2: string is not terminated inside its tag")            \
-    X(KEEL_E_MB2_MODULE_RANGE, "multiboot2: module end is before its start")               \
-    /* flattened device tree */                                                            \
-    X(KEEL_E_FDT_MAGIC, "dtb: bad magic")                                                  \
-    X(KEEL_E_FDT_VERSION, "dtb: unsupported version")                                      \
-    X(KEEL_E_FDT_TOTALSIZE, "dtb: total size is too small or larger than the buffer")      \
-    X(KEEL_E_FDT_OFFSETS, "dtb: block offsets or sizes lie outside the blob")              \
-    X(KEEL_E_FDT_STRUCTURE, "dtb: malformed structure block")                              \
-    X(KEEL_E_FDT_STRING, "dtb: string offset outside the strings block")                   \
-    X(KEEL_E_FDT_PROP, "dtb: property has an invalid length")                              \
-    X(KEEL_E_FDT_CELLS, "dtb: unsupported #address-cells or #size-cells")                  \
-    X(KEEL_E_FDT_NOT_FOUND, "dtb: node or property not found")                             \
-    X(KEEL_E_FDT_INITRD, "dtb: initrd end is before its start")                            \
-    /* initrd (newc cpio) */                                                               \
-    X(KEEL_E_CPIO_MAGIC, "initrd: not a newc cpio archive")                                \
-    X(KEEL_E_CPIO_TRUNCATED, "initrd: cpio entry runs past the end of the archive")        \
-    X(KEEL_E_CPIO_FIELD, "initrd: cpio header field is not hexadecimal")                   \
-    X(KEEL_E_CPIO_NAME, "initrd: cpio file name is empty or not terminated")               \
-    X(KEEL_E_CPIO_NO_TRAILER, "initrd: cpio archive has no TRAILER!!! entry")              \
-    X(KEEL_E_CPIO_CHECKSUM, "initrd: cpio crc-format entry has a wrong checksum")          \
-    X(KEEL_E_INITRD_UNREACHABLE, "initrd: range is not reachable in physical memory")      \
-    /* memory map */                                                                       \
-    X(KEEL_E_MEM_ZERO_SIZE, "memory map: entry has zero size")                             \
-    X(KEEL_E_MEM_WRAP, "memory map: entry wraps around the end of the address space")      \
-    X(KEEL_E_MEM_TYPE, "memory map: entry has an unknown type")                            \
-    X(KEEL_E_MEM_TOO_MANY, "memory map: too many entries")                                 \
-    X(KEEL_E_MEM_NO_USABLE, "memory map: no usable memory")                                \
-    X(KEEL_E_MODULE_OVERLAPS_KERNEL, "modules: a module overlaps the kernel image")        \
-    X(KEEL_E_MODULE_TOO_MANY, "modules: too many modules")                                 \
-    X(KEEL_E_MODULE_NOT_IN_RAM, "modules: a module lies outside RAM")                      \
-    /* ACPI */                                                                             \
-    X(KEEL_E_ACPI_RSDP, "acpi: RSDP signature or checksum is wrong")                       \
-    X(KEEL_E_ACPI_TABLE, "acpi: table header, length or checksum is wrong")                \
-    /* the memory sequence */                                                              \
-    X(KEEL_E_MM_LAYOUT, "mm: RAM lies beyond the direct map")                              \
-    X(KEEL_E_MM_PINNED, "mm: refusing to unmap a pinned mapping of running code")          \
-    X(KEEL_E_MM_AUDIT_WX, "page table audit: a page is writable and executable")           \
-    X(KEEL_E_MM_AUDIT_GUARD, "page table audit: a stack guard page is mapped")             \
-    X(KEEL_E_MM_AUDIT_IDENTITY, "page table audit: an identity mapping is not on the list") \
-    X(KEEL_E_MM_STACKS, "mm: no stack slot left")                                          \
-    /* page tables */                                                                      \
-    X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                         \
-    /* generic */                                                                          \
-    X(KEEL_E_TOO_LONG, "a string from the loader does not fit its field")                  \
-    X(KEEL_E_NO_MEMORY, "out of memory")                                                   \
-    X(KEEL_E_INVALID, "invalid argument")                                                  \
-    /* memory allocators (common/mm); appended so that earlier codes keep their values */  \
-    X(KEEL_E_ALLOC_INJECTED, "an allocation failed on purpose (keel.fail_alloc)")          \
-    X(KEEL_E_FRAME_MAP, "frame allocator: memory map is not sorted or wraps")              \
-    X(KEEL_E_FRAME_EXTENTS_FULL, "frame allocator: no room left for another extent")       \
-    X(KEEL_E_FRAME_NOT_RAM, "frame allocator: range is not in RAM")                        \
-    X(KEEL_E_FRAME_NOT_FREE, "frame allocator: range to reserve is not free")              \
-    X(KEEL_E_FRAME_DOUBLE_FREE, "frame allocator: frame is already free")                  \
-    X(KEEL_E_FRAME_WRONG_OWNER, "frame allocator: frame belongs to another owner")         \
-    X(KEEL_E_FRAME_CORRUPT, "frame allocator: accounting check failed")                    \
-    X(KEEL_E_HEAP_BAD_POINTER, "heap: pointer was not returned by this heap")              \
-    X(KEEL_E_HEAP_DOUBLE_FREE, "heap: block is already free")                              \
-    X(KEEL_E_HEAP_CORRUPT, "heap: metadata is corrupt")                                    \
-    X(KEEL_E_HEAP_REGION, "heap: region is misaligned, too small or cannot be added")      \
-    /* the framebuffer Keel sets up itself (boot/fb_reserve.c, common/ramfb.c) */          \
-    X(KEEL_E_FB_NO_ROOM, "framebuffer: no usable range below 4 GiB is large enough")       \
-    X(KEEL_E_FWCFG_UNREACHABLE, "fw_cfg: registers are misaligned or not reachable early") \
-    X(KEEL_E_FWCFG_SIGNATURE, "fw_cfg: the device does not answer \"QEMU\"")               \
-    X(KEEL_E_FWCFG_DMA, "fw_cfg: a DMA transfer failed or did not finish")                 \
-    X(KEEL_E_RAMFB_FILE, "ramfb: etc/ramfb has an unexpected size")                        \
-    /* the loader's framebuffer record (boot/fb_check.c) and the console (common/fbcon.c) */ \
-    X(KEEL_E_FB_SIZE, "framebuffer: zero width or height, or no room for one character")   \
-    X(KEEL_E_FB_FORMAT, "framebuffer: bpp is not 24 or 32, or the colour fields are bad")  \
-    X(KEEL_E_FB_OVERFLOW, "framebuffer: pitch x height overflows or pitch is too small")   \
+#define KEEL_ERRORS(X)                                                                             \
+    X(KEEL_OK, "no error")                                                                         \
+    /* multiboot2 */                                                                               \
+    X(KEEL_E_MB2_MAGIC, "multiboot2: wrong magic in EAX")                                          \
+    X(KEEL_E_MB2_ALIGN, "multiboot2: information structure is not 8-byte aligned")                 \
+    X(KEEL_E_MB2_TOTAL_SIZE, "multiboot2: total size is too small or too large")                   \
+    X(KEEL_E_MB2_TAG_TRUNCATED, "multiboot2: tag is truncated")                                    \
+    X(KEEL_E_MB2_TAG_ZERO_SIZE, "multiboot2: tag has a size smaller than its header")              \
+    X(KEEL_E_MB2_TAG_OVERRUN, "multiboot2: tag overruns the total size")                           \
+    X(KEEL_E_MB2_NO_END_TAG, "multiboot2: no end tag")                                             \
+    X(KEEL_E_MB2_MMAP_ENTRY_SIZE, "multiboot2: memory map entry size is invalid")                  \
+    X(KEEL_E_MB2_STRING, "multiboot2: string is not terminated inside its tag")                    \
+    X(KEEL_E_MB2_MODULE_RANGE, "multiboot2: module end is before its start")                       \
+    /* flattened device tree */                                                                    \
+    X(KEEL_E_FDT_MAGIC, "dtb: bad magic")                                                          \
+    X(KEEL_E_FDT_VERSION, "dtb: unsupported version")                                              \
+    X(KEEL_E_FDT_TOTALSIZE, "dtb: total size is too small or larger than the buffer")              \
+    X(KEEL_E_FDT_OFFSETS, "dtb: block offsets or sizes lie outside the blob")                      \
+    X(KEEL_E_FDT_STRUCTURE, "dtb: malformed structure block")                                      \
+    X(KEEL_E_FDT_STRING, "dtb: string offset outside the strings block")                           \
+    X(KEEL_E_FDT_PROP, "dtb: property has an invalid length")                                      \
+    X(KEEL_E_FDT_CELLS, "dtb: unsupported #address-cells or #size-cells")                          \
+    X(KEEL_E_FDT_NOT_FOUND, "dtb: node or property not found")                                     \
+    X(KEEL_E_FDT_INITRD, "dtb: initrd end is before its start")                                    \
+    /* initrd (newc cpio) */                                                                       \
+    X(KEEL_E_CPIO_MAGIC, "initrd: not a newc cpio archive")                                        \
+    X(KEEL_E_CPIO_TRUNCATED, "initrd: cpio entry runs past the end of the archive")                \
+    X(KEEL_E_CPIO_FIELD, "initrd: cpio header field is not hexadecimal")                           \
+    X(KEEL_E_CPIO_NAME, "initrd: cpio file name is empty or not terminated")                       \
+    X(KEEL_E_CPIO_NO_TRAILER, "initrd: cpio archive has no TRAILER!!! entry")                      \
+    X(KEEL_E_CPIO_CHECKSUM, "initrd: cpio crc-format entry has a wrong checksum")                  \
+    X(KEEL_E_INITRD_UNREACHABLE, "initrd: range is not reachable in physical memory")              \
+    /* memory map */                                                                               \
+    X(KEEL_E_MEM_ZERO_SIZE, "memory map: entry has zero size")                                     \
+    X(KEEL_E_MEM_WRAP, "memory map: entry wraps around the end of the address space")              \
+    X(KEEL_E_MEM_TYPE, "memory map: entry has an unknown type")                                    \
+    X(KEEL_E_MEM_TOO_MANY, "memory map: too many entries")                                         \
+    X(KEEL_E_MEM_NO_USABLE, "memory map: no usable memory")                                        \
+    X(KEEL_E_MODULE_OVERLAPS_KERNEL, "modules: a module overlaps the kernel image")                \
+    X(KEEL_E_MODULE_TOO_MANY, "modules: too many modules")                                         \
+    X(KEEL_E_MODULE_NOT_IN_RAM, "modules: a module lies outside RAM")                              \
+    /* ACPI */                                                                                     \
+    X(KEEL_E_ACPI_RSDP, "acpi: RSDP signature or checksum is wrong")                               \
+    X(KEEL_E_ACPI_TABLE, "acpi: table header, length or checksum is wrong")                        \
+    /* the memory sequence */                                                                      \
+    X(KEEL_E_MM_LAYOUT, "mm: RAM lies beyond the direct map")                                      \
+    X(KEEL_E_MM_PINNED, "mm: refusing to unmap a pinned mapping of running code")                  \
+    X(KEEL_E_MM_AUDIT_WX, "page table audit: a page is writable and executable")                   \
+    X(KEEL_E_MM_AUDIT_GUARD, "page table audit: a stack guard page is mapped")                     \
+    X(KEEL_E_MM_AUDIT_IDENTITY, "page table audit: an identity mapping is not on the list")        \
+    X(KEEL_E_MM_STACKS, "mm: no stack slot left")                                                  \
+    /* page tables */                                                                              \
+    X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                                 \
+    /* generic */                                                                                  \
+    X(KEEL_E_TOO_LONG, "a string from the loader does not fit its field")                          \
+    X(KEEL_E_NO_MEMORY, "out of memory")                                                           \
+    X(KEEL_E_INVALID, "invalid argument")                                                          \
+    /* memory allocators (common/mm); appended so that earlier codes keep their values */          \
+    X(KEEL_E_ALLOC_INJECTED, "an allocation failed on purpose (keel.fail_alloc)")                  \
+    X(KEEL_E_FRAME_MAP, "frame allocator: memory map is not sorted or wraps")                      \
+    X(KEEL_E_FRAME_EXTENTS_FULL, "frame allocator: no room left for another extent")               \
+    X(KEEL_E_FRAME_NOT_RAM, "frame allocator: range is not in RAM")                                \
+    X(KEEL_E_FRAME_NOT_FREE, "frame allocator: range to reserve is not free")                      \
+    X(KEEL_E_FRAME_DOUBLE_FREE, "frame allocator: frame is already free")                          \
+    X(KEEL_E_FRAME_WRONG_OWNER, "frame allocator: frame belongs to another owner")                 \
+    X(KEEL_E_FRAME_CORRUPT, "frame allocator: accounting check failed")                            \
+    X(KEEL_E_HEAP_BAD_POINTER, "heap: pointer was not returned by this heap")                      \
+    X(KEEL_E_HEAP_DOUBLE_FREE, "heap: block is already free")                                      \
+    X(KEEL_E_HEAP_CORRUPT, "heap: metadata is corrupt")                                            \
+    X(KEEL_E_HEAP_REGION, "heap: region is misaligned, too small or cannot be added")              \
+    /* the framebuffer Keel sets up itself (boot/fb_reserve.c, common/ramfb.c) */                  \
+    X(KEEL_E_FB_NO_ROOM, "framebuffer: no usable range below 4 GiB is large enough")               \
+    X(KEEL_E_FWCFG_UNREACHABLE, "fw_cfg: registers are misaligned or not reachable early")         \
+    X(KEEL_E_FWCFG_SIGNATURE, "fw_cfg: the device does not answer \"QEMU\"")                       \
+    X(KEEL_E_FWCFG_DMA, "fw_cfg: a DMA transfer failed or did not finish")                         \
+    X(KEEL_E_RAMFB_FILE, "ramfb: etc/ramfb has an unexpected size")                                \
+    /* the loader's framebuffer record (boot/fb_check.c) and the console (common/fbcon.c) */       \
+    X(KEEL_E_FB_SIZE, "framebuffer: zero width or height, or no room for one character")           \
+    X(KEEL_E_FB_FORMAT, "framebuffer: bpp is not 24 or 32, or the colour fields are bad")          \
+    X(KEEL_E_FB_OVERFLOW, "framebuffer: pitch x height overflows or pitch is too small")           \
     X(KEEL_E_FB_PLACEMENT, "framebuffer: overlaps RAM, kernel, modules or ACPI, or is above 2^48")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,
     KEEL_ERRORS(KEEL_ERR_ENUM)
 #undef KEEL_ERR_ENUM
-    KEEL_E_COUNT
+        KEEL_E_COUNT
 };
 
 /* The message for an error code; never NULL, even for codes out of range. */

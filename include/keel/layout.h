@@ -16,13 +16,13 @@
  * The kernel half, after the memory sequence switched to Keel's own page table. Every
  * region is a fixed base in the upper canonical half of a 48-bit address space.
  */
-#define DIRECT_MAP_BASE 0xffff800000000000 /* all RAM, at DIRECT_MAP_BASE + pa */
-#define DIRECT_MAP_SIZE 0x0000400000000000 /* 64 TiB */
-#define HEAP_VBASE 0xffffc00000000000      /* the kernel heap, growing upwards */
-#define HEAP_MAX_SIZE 0x0000010000000000   /* 1 TiB */
-#define STACKS_VBASE 0xffffd00000000000    /* stacks, each above an unmapped guard page */
-#define BOOT_INFO_VBASE 0xffffe00000000000 /* the loader's structure, read-only, until reclaim */
-#define MMIO_VBASE 0xffffe80000000000      /* device mappings (the console) */
+#define DIRECT_MAP_BASE 0xffff800000000000   /* all RAM, at DIRECT_MAP_BASE + pa */
+#define DIRECT_MAP_SIZE 0x0000400000000000   /* 64 TiB */
+#define HEAP_VBASE 0xffffc00000000000        /* the kernel heap, growing upwards */
+#define HEAP_MAX_SIZE 0x0000010000000000     /* 1 TiB */
+#define STACKS_VBASE 0xffffd00000000000      /* stacks, each above an unmapped guard page */
+#define BOOT_INFO_VBASE 0xffffe00000000000   /* the loader's structure, read-only, until reclaim */
+#define MMIO_VBASE 0xffffe80000000000        /* device mappings (the console) */
 #define FRAMEBUFFER_VBASE 0xffffea0000000000 /* the framebuffer, write-combining */
 
 /* Sizes of the entry code's boot stack. */

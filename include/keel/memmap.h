@@ -20,8 +20,8 @@
  * input entry, KEEL_E_MEM_TOO_MANY when `out_cap` is too small, and
  * KEEL_E_MEM_NO_USABLE when no usable page is left. Uses no allocator.
  */
-int memmap_normalise(const struct bi_mem_range *in, size_t in_count,
-                     struct bi_mem_range *out, size_t out_cap, size_t *out_count);
+int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_mem_range *out,
+                     size_t out_cap, size_t *out_count);
 
 /*
  * Takes `size` bytes (rounded up to whole pages) of usable RAM for a framebuffer that

@@ -19,8 +19,8 @@ struct fb_mapping {
     uint64_t vbase;          /* where the kernel's table maps the framebuffer */
     const char *memory_type; /* "write-combining", ... */
 };
-void bi_json_write(const struct sink *s, const struct boot_info *bi,
-                   const uint32_t *module_crc32s, const struct fb_mapping *fbm);
+void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s,
+                   const struct fb_mapping *fbm);
 
 /* Prints a short readable summary of the boot info (before the memory sequence). */
 void keel_summary(const struct boot_info *bi);

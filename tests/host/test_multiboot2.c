@@ -465,8 +465,8 @@ static void fixture(const char *path)
         const struct bi_framebuffer *fb = &bi.framebuffer;
         CHECK(fb->source == BI_FB_MULTIBOOT2 && fb->base == 0xfd000000 && fb->width == 1024 &&
               fb->height == 768 && fb->pitch == 4096 && fb->bpp == 32);
-        CHECK(fb->red_pos == 16 && fb->red_size == 8 && fb->green_pos == 8 &&
-              fb->green_size == 8 && fb->blue_pos == 0 && fb->blue_size == 8);
+        CHECK(fb->red_pos == 16 && fb->red_size == 8 && fb->green_pos == 8 && fb->green_size == 8 &&
+              fb->blue_pos == 0 && fb->blue_size == 8);
         CHECK(bi.framebuffer_error == KEEL_OK);
     } else {
         /* The older fixtures come from an image that asked for no mode: EGA text. */

@@ -35,9 +35,9 @@
  * Alignment checking (A) stays off so that C code may do unaligned normal-memory loads.
  */
 #define A64_SCTLR_EL1_RES1 0x30d00800
-#define A64_SCTLR_M A64_U64(0x1) /* stage 1 MMU */
-#define A64_SCTLR_C A64_U64(0x4) /* data cacheability */
-#define A64_SCTLR_SA A64_U64(0x8) /* SP alignment check at EL1 */
+#define A64_SCTLR_M A64_U64(0x1)    /* stage 1 MMU */
+#define A64_SCTLR_C A64_U64(0x4)    /* data cacheability */
+#define A64_SCTLR_SA A64_U64(0x8)   /* SP alignment check at EL1 */
 #define A64_SCTLR_I A64_U64(0x1000) /* instruction cacheability */
 
 /*

@@ -49,7 +49,9 @@ static inline void x86_cpuid(uint32_t leaf, uint32_t *eax, uint32_t *ebx, uint32
 
 static inline void x86_wrmsr(uint32_t msr, uint64_t val)
 {
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+    __asm__ volatile("wrmsr"
+                     :
+                     : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
                      : "memory");
 }
 

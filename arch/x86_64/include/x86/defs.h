@@ -33,8 +33,8 @@
 
 /* CPUID bits the entry code requires. */
 #define X86_EFLAGS_ID (1 << 21)
-#define X86_CPUID_EXT_LM (1 << 29) /* leaf 0x80000001, EDX */
-#define X86_CPUID_EXT_NX (1 << 20) /* leaf 0x80000001, EDX */
+#define X86_CPUID_EXT_LM (1 << 29)      /* leaf 0x80000001, EDX */
+#define X86_CPUID_EXT_NX (1 << 20)      /* leaf 0x80000001, EDX */
 #define X86_CPUID_EXT_PAGE1GB (1 << 26) /* leaf 0x80000001, EDX: 1 GiB pages */
 #define X86_CPUID_1_PAT (1 << 16)       /* leaf 1, EDX: IA32_PAT exists */
 
