@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The common init sequence: the same C code on every arch, in the order DESIGN.md gives. */
+/* The common init sequence: the same C code on every arch, in the order docs/boot-flow.md gives. */
 #include <keel/arch.h>
 #include <keel/init.h>
 #include <keel/mm.h>

@@ -36,7 +36,7 @@ struct stack {
 /*
  * The kernel's address space. `pinned` lists the mappings of code and stacks that may
  * be running: mm_unmap() refuses to touch them, on every path, error paths included.
- * This is how C gets what the seed's NoDrop type gives: nothing but mm_unmap() removes
+ * This is how C gets what a Rust NoDrop type gives: nothing but mm_unmap() removes
  * kernel mappings, and it checks this list first.
  */
 struct address_space {

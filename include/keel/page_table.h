@@ -162,7 +162,7 @@ size_t pt_count_tables(const struct page_table *pt);
 void pt_destroy(struct page_table *pt);
 
 /*
- * The design card's memory hooks. The arch-specific half of each is its entry encoding
+ * The memory hooks of the common sequence. The arch-specific half of each is its entry encoding
  * (arch/ARCH/include/arch/pte.h); the walk itself is the builder above. Contracts as
  * for the pt_ functions they name. Called from the common init sequence after the frame
  * allocator is up, with the MMU on and the loader's or entry code's tables live; none of

@@ -15,7 +15,7 @@
  * mapping a 2 MiB page), 4-19 (PDE referencing a page table) and 4-20 (PTE mapping a
  * 4 KiB page). Level 0 here is the PML4, level 3 the page table.
  *
- * Requirements on the CPU state the lead sets up (see the report and docs):
+ * Requirements on the CPU state that entry.S sets up (see the report and docs):
  *   CR4.PAE = 1 and EFER.LME = 1 (long mode), CR4.LA57 = 0 (4 levels);
  *   EFER.NXE = 1: otherwise bit 63 is reserved and every leaf here faults;
  *   CR0.WP = 1: otherwise ring 0 ignores R/W = 0 and rodata is writable;
