@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* From the arch entry to the common sequence: run the protocol's shim into the one boot_info. */
+/* The shim stage: from the entry's registers to the kernel's one, complete boot_info. */
+#include <stdbool.h>
 #include <string.h>
 
 #include <keel/arch.h>
-#include <keel/console.h>
-#include <keel/ramfb.h>
 #include <keel/cmdline.h>
+#include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/init.h>
+#include <keel/ramfb.h>
 #include <keel/shim.h>
 
-#include "common.h"
-
-/* The kernel's boot_info. It lives in .bss so that no loader memory is needed to hold it. */
+/*
+ * The kernel's boot_info. It lives in .bss so that no loader memory is needed to hold
+ * it, and this file is the only one that writes it: everything after the shim stage
+ * gets a const pointer.
+ */
 static struct boot_info boot_info;
 
 /* Linker-script symbols bounding the whole image. */
@@ -87,83 +90,67 @@ static void dump_phys(uint64_t pa, uint64_t len)
 }
 
 /*
- * The framebuffer console, from the shim on: the loader's framebuffer, or QEMU's ramfb
- * set up through fw_cfg when the DTB names one and the loader gave none. A framebuffer
- * that fails the checks gets one "keel: warning:" line; the boot goes on on serial.
+ * The platform fix-ups: what the shim stage adds to the loader's data before the
+ * boot_info is final. QEMU's ramfb, set up through fw_cfg when the DTB names one and
+ * the loader gave no framebuffer, takes its pixels out of usable RAM. A framebuffer
+ * that the console cannot reach early is dropped here, so that the boot_info never
+ * names one that nothing draws on. Neither fails the boot: framebuffer_error says
+ * why there is none, and the console stage prints it.
  */
-static void setup_framebuffer(struct boot_info *bi)
+static void platform_fixups(struct boot_info *bi)
 {
     struct bi_framebuffer *fb = &bi->framebuffer;
-    int err = KEEL_OK;
 
     if (fb->source == BI_FB_NONE && bi->fw_cfg_base != 0) {
-        err = ramfb_setup(bi);
+        int err = ramfb_setup(bi);
         if (err != KEEL_OK) {
-            kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
+            bi->framebuffer_error = (uint32_t)err;
         }
     }
-    if (fb->source == BI_FB_NONE) {
-        if (bi->framebuffer_error != KEEL_OK) {
-            kprintf("keel: warning: %s; serial console only\n",
-                    keel_strerror((int)bi->framebuffer_error));
-        }
-        return;
+    if (fb->source != BI_FB_NONE && console_fb_early_pixels(fb) == NULL) {
+        bi->framebuffer_error = KEEL_E_FB_PLACEMENT;
+        memset(fb, 0, sizeof(*fb));
     }
-    /*
-     * The shim already ran fb_check on a loader's framebuffer, and ramfb's is Keel's own,
-     * in RAM it reserved; fbcon_init checks the pixel format once more as it attaches.
-     */
-    uint64_t size = (uint64_t)fb->pitch * fb->height;
-    /* RAM (ramfb) through the 1:1 window; a device framebuffer through its MMIO one. */
-    void *pixels = (void *)(uintptr_t)arch_early_phys_ptr(fb->base, size);
-    if (pixels == NULL) {
-        pixels = (void *)(uintptr_t)arch_early_mmio_ptr(fb->base, size);
-    }
-    err = pixels == NULL ? KEEL_E_FB_PLACEMENT : console_fb_attach(fb, pixels);
-    if (err != KEEL_OK) {
-        kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
-        bi->framebuffer_error = (uint32_t)err;
-        fb->source = BI_FB_NONE;
-        return;
-    }
-    kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height, fb->bpp,
-            fb->pitch, bi_fb_source_name(fb->source));
 }
 
-static noreturn void after_shim(int err, struct boot_info *bi)
+/* Makes the loader's data readable and runs the protocol's shim on it. */
+static int run_shim(const struct keel_entry *entry, struct boot_info *bi)
 {
-    if (err != KEEL_OK) {
-        keel_fail(err);
+    struct shim_env env = kernel_env(entry->entry_state);
+    size_t avail;
+
+    if (entry->protocol == BI_PROTO_MULTIBOOT2) {
+        /* The information structure starts with u32 total_size (Multiboot2 spec, 3.6.1). */
+        const void *info =
+            early_blob(entry->info_pa, entry->magic == MB2_BOOTLOADER_MAGIC, 0, false, &avail);
+        return shim_multiboot2(entry->magic, info, entry->info_pa, avail, &env, bi);
     }
-    timeline_mark("shim");
-    arch_console_setup(&bi->console);
-    setup_framebuffer(bi);
-    timeline_mark("console");
+    if (entry->protocol == BI_PROTO_FDT) {
+        const unsigned char *head = arch_early_phys_ptr(entry->info_pa, 4);
+        bool magic_ok = head != NULL && ((uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+                                         (uint32_t)head[2] << 8 | head[3]) == FDT_HEADER_MAGIC;
+        /* The header's second big-endian word is totalsize (Devicetree spec, 5.2). */
+        const void *dtb = early_blob(entry->info_pa, magic_ok, 4, true, &avail);
+        return shim_fdt(dtb, entry->info_pa, avail, entry->loader, &env, bi);
+    }
+    return KEEL_E_INVALID;
+}
+
+int shim_stage(const struct keel_entry *entry, const struct boot_info **out)
+{
+    int err = run_shim(entry, &boot_info);
+
+    if (err != KEEL_OK) {
+        return err;
+    }
+    platform_fixups(&boot_info);
+    *out = &boot_info;
+    return KEEL_OK;
+}
+
+void shim_dump_info(const struct boot_info *bi)
+{
     if (cmdline_flag(bi->cmdline, "keel.dump-info")) {
         dump_phys(bi->info_base, bi->info_size);
     }
-    keel_start(bi);
-}
-
-noreturn void keel_boot_multiboot2(uint32_t magic, uint64_t info_pa, uint32_t entry_state)
-{
-    struct shim_env env = kernel_env(entry_state);
-    size_t avail;
-    /* The information structure starts with u32 total_size (Multiboot2 spec, 3.6.1). */
-    const void *info = early_blob(info_pa, magic == MB2_BOOTLOADER_MAGIC, 0, false, &avail);
-
-    after_shim(shim_multiboot2(magic, info, info_pa, avail, &env, &boot_info), &boot_info);
-}
-
-noreturn void keel_boot_fdt(uint64_t dtb_pa, uint32_t entry_state, const char *loader)
-{
-    struct shim_env env = kernel_env(entry_state);
-    const unsigned char *head = arch_early_phys_ptr(dtb_pa, 4);
-    bool magic_ok = head != NULL && ((uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
-                                     (uint32_t)head[2] << 8 | head[3]) == FDT_HEADER_MAGIC;
-    size_t avail;
-    /* The header's second big-endian word is totalsize (Devicetree spec, 5.2). */
-    const void *dtb = early_blob(dtb_pa, magic_ok, 4, true, &avail);
-
-    after_shim(shim_fdt(dtb, dtb_pa, avail, loader, &env, &boot_info), &boot_info);
 }

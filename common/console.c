@@ -4,9 +4,10 @@
 #include <stdbool.h>
 
 #include <keel/arch.h>
+#include <keel/boot_info.h>
 #include <keel/console.h>
+#include <keel/errors.h>
 #include <keel/fbcon.h>
-#include <keel/init.h>
 
 static struct fbcon fb_console;
 static bool fb_attached; /* the loader (or ramfb) gave a framebuffer the console accepted */
@@ -57,6 +58,39 @@ void console_fb_resume(void *pixels)
 uint64_t console_fb_draw_ticks(void)
 {
     return fb_draw_ticks;
+}
+
+void *console_fb_early_pixels(const struct bi_framebuffer *fb)
+{
+    uint64_t size = (uint64_t)fb->pitch * fb->height;
+    /* RAM (ramfb) through the 1:1 window; a device framebuffer through its MMIO one. */
+    void *pixels = (void *)(uintptr_t)arch_early_phys_ptr(fb->base, size);
+
+    return pixels != NULL ? pixels : (void *)(uintptr_t)arch_early_mmio_ptr(fb->base, size);
+}
+
+void console_init(const struct boot_info *bi)
+{
+    const struct bi_framebuffer *fb = &bi->framebuffer;
+    int err = (int)bi->framebuffer_error;
+
+    arch_console_setup(&bi->console);
+    /*
+     * The shim already checked the loader's framebuffer (fb_check) and its early reach,
+     * and ramfb's is Keel's own; fbcon_init checks the pixel format once more.
+     */
+    if (fb->source != BI_FB_NONE) {
+        int attach = console_fb_attach(fb, console_fb_early_pixels(fb));
+        if (attach == KEEL_OK) {
+            kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,
+                    fb->bpp, fb->pitch, bi_fb_source_name(fb->source));
+            return;
+        }
+        err = attach;
+    }
+    if (err != KEEL_OK) {
+        kprintf("keel: warning: %s; serial console only\n", keel_strerror(err));
+    }
 }
 
 static void console_sink_write(void *ctx, const char *buf, size_t len)

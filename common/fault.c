@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Names a page fault in one line and leaves with that kind's exit code. */
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/fault.h>
-#include <keel/init.h>
 #include <keel/mm.h>
 
 static const char *const access_names[] = {

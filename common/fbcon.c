@@ -27,7 +27,7 @@ uint32_t fbcon_pack_rgb(const struct bi_framebuffer *fb, uint8_t r, uint8_t g, u
 /*
  * The fills and the scroll copy store through volatile pointers on purpose: the
  * compiler would otherwise turn these loops into calls to memset and memmove, which
- * in the kernel are byte loops (common/lib/string.c). Here they stay word stores.
+ * in the kernel are byte loops (lib/string.c). Here they stay word stores.
  */
 static void fill_row(struct fbcon *c, uint8_t *dst, uint32_t npix)
 {

@@ -1,23 +1,62 @@
 /* SPDX-License-Identifier: MIT */
-/* The common init sequence: the same C code on every arch, in the order docs/boot-flow.md gives. */
+/* keel_main: the boot as one table of contents, the same C code on every arch. */
+#include <stddef.h>
+
 #include <keel/arch.h>
+#include <keel/console.h>
+#include <keel/errors.h>
 #include <keel/init.h>
 #include <keel/mm.h>
 #include <keel/report.h>
+#include <keel/shim.h>
+#include <keel/timeline.h>
 
-#include "common.h"
+/*
+ * The one place where a failed stage becomes a printed line and an exit code:
+ * "keel: error: [<stage>: ]<message>", then KEEL_EXIT_PANIC for a broken invariant of
+ * Keel's own and KEEL_EXIT_BAD_INPUT for everything the loader, firmware or DTB gave.
+ */
+static noreturn void fail(const char *stage, int err)
+{
+    if (stage != NULL) {
+        kprintf("keel: error: %s: %s\n", stage, keel_strerror(err));
+    } else {
+        kprintf("keel: error: %s\n", keel_strerror(err));
+    }
+    arch_exit(keel_err_is_internal(err) ? KEEL_EXIT_PANIC : KEEL_EXIT_BAD_INPUT);
+}
 
-noreturn void keel_start(struct boot_info *bi)
+noreturn void keel_main(const struct keel_entry *entry)
 {
     static struct kernel_memory km;
-    const char *phase;
+    const struct boot_info *bi;
+    const char *stage;
+    int err;
 
-    keel_summary(bi);
-    int err = mm_init(bi, &km, &phase);
-
+    /* The loader's data into the one boot_info, then the platform fix-ups; const after. */
+    err = shim_stage(entry, &bi);
     if (err != KEEL_OK) {
-        keel_fail_in(phase, err);
+        fail(NULL, err);
+    }
+    timeline_mark("shim");
+
+    /* Serial on the device the shim found; the framebuffer console on its framebuffer. */
+    console_init(bi);
+    timeline_mark("console");
+
+    /* What the loader gave: keel.dump-info's hex dump, then the readable summary. */
+    shim_dump_info(bi);
+    keel_summary(bi);
+
+    /* Frames, Keel's own page tables, the heap, the module list, the boot info reclaimed. */
+    err = mm_init(bi, &km, &stage);
+    if (err != KEEL_OK) {
+        fail(stage, err);
     }
     timeline_mark("init");
+
+    /* Secondary CPUs: none are started yet; the identity mappings stay in km. */
+
+    /* The kernel built on Keel, on Keel's page tables and heap. */
     arch_exit(kernel_main(bi, &km));
 }

@@ -3,7 +3,6 @@
 #include <keel/arch.h>
 #include <keel/console.h>
 #include <keel/crc32.h>
-#include <keel/init.h>
 #include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/timeline.h>

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The boot timeline: cycle-counter stamps per stage, printed in the boot report. */
 #include <keel/arch.h>
-#include <keel/init.h>
 #include <keel/timeline.h>
 
 #define TIMELINE_MAX 32

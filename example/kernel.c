@@ -5,6 +5,7 @@
 
 #include <keel/arch.h>
 #include <keel/cmdline.h>
+#include <keel/console.h>
 #include <keel/init.h>
 #include <keel/layout.h>
 #include <keel/mm.h>

@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
-#include <keel/init.h>
+#include <keel/assert.h>
 #include <keel/layout.h>
 #include <keel/page_table.h>
 

@@ -29,7 +29,8 @@ uint64_t a64_phys_base;
 noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el)
 {
     a64_exit_init(entry_el);
-    keel_boot_fdt(dtb_pa, entry_el, "qemu");
+    keel_main(&(struct keel_entry){
+        .protocol = BI_PROTO_FDT, .entry_state = entry_el, .info_pa = dtb_pa, .loader = "qemu"});
 }
 
 uint64_t arch_entry_cycles(void)

@@ -5,7 +5,7 @@
 
 #include <arch/pte.h>
 #include <keel/arch.h>
-#include <keel/init.h>
+#include <keel/assert.h>
 #include <keel/page_table.h>
 #include <x86/cpu.h>
 

@@ -18,7 +18,10 @@ noreturn void x86_start(uint32_t magic, uint64_t info_pa)
     x86_cpu_tables_init();
     x86_uart_init(X86_COM1);
     x86_tsc_calibrate();
-    keel_boot_multiboot2(magic, info_pa, BI_X86_PROTECTED32);
+    keel_main(&(struct keel_entry){.protocol = BI_PROTO_MULTIBOOT2,
+                                   .entry_state = BI_X86_PROTECTED32,
+                                   .info_pa = info_pa,
+                                   .magic = magic});
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <keel/layout.h>
 #include <keel/mm.h>
 #include <keel/report.h>
+#include <keel/timeline.h>
 
 #include "mm_internal.h"
 

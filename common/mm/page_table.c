@@ -11,7 +11,7 @@
 #include <arch/pte.h>
 
 #if defined(KEEL_KERNEL)
-#include <keel/init.h>
+#include <keel/assert.h>
 #define PT_ASSERT(cond)                                                                            \
     do {                                                                                           \
         if (!(cond)) {                                                                             \

@@ -101,4 +101,15 @@ enum keel_err {
 /* The message for an error code; never NULL, even for codes out of range. */
 const char *keel_strerror(int err);
 
+/*
+ * True for the codes that mean Keel broke an invariant of its own rather than being
+ * given bad input: the audit refused a table Keel built, or the frame books do not add
+ * up. keel_main exits with KEEL_EXIT_PANIC for these and KEEL_EXIT_BAD_INPUT otherwise.
+ */
+static inline int keel_err_is_internal(int err)
+{
+    return err == KEEL_E_MM_AUDIT_WX || err == KEEL_E_MM_AUDIT_GUARD ||
+           err == KEEL_E_MM_AUDIT_IDENTITY || err == KEEL_E_FRAME_CORRUPT;
+}
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The common boot path: what the arch entry calls, and the console and failure API. */
+/* The boot's one entry into common code, and the kernel's entry that Keel calls at the end. */
 #ifndef KEEL_INIT_H
 #define KEEL_INIT_H
 
@@ -9,31 +9,26 @@
 #include <keel/boot_info.h>
 
 /*
- * The arch's C entry calls exactly one of these once its console, exception vectors
- * and cycle counter are up. They run the protocol's shim into the kernel's one
- * boot_info and continue with the common sequence; on bad input they print one
- * "keel: error:" line and exit with KEEL_EXIT_BAD_INPUT.
+ * What the arch's entry hands over: the loader's registers as they came, untouched.
+ * The shim stage decides what they mean; nothing here has been checked yet.
  */
-noreturn void keel_boot_multiboot2(uint32_t magic, uint64_t info_pa, uint32_t entry_state);
-noreturn void keel_boot_fdt(uint64_t dtb_pa, uint32_t entry_state, const char *loader);
+struct keel_entry {
+    uint32_t protocol;    /* enum bi_protocol: which shim reads the loader's data */
+    uint32_t entry_state; /* copied into boot_info.entry_state */
+    uint64_t info_pa;     /* multiboot2: the information structure; FDT: the DTB */
+    uint32_t magic;       /* multiboot2: EAX at entry */
+    uint32_t reserved;
+    const char *loader; /* FDT: the loader's name when the DTB does not say ("qemu") */
+};
 
-/* The physical address of a byte of Keel's own image (code, data or bss). */
-uint64_t kernel_pa(const void *va);
-
-/* Prints "keel: error: <keel_strerror(err)>" and exits with KEEL_EXIT_BAD_INPUT. */
-noreturn void keel_fail(int err);
-
-/* The same, naming the boot phase: "keel: error: <phase>: <message>". */
-noreturn void keel_fail_in(const char *phase, int err);
-
-/* A broken invariant inside Keel: prints "keel: panic: ..." and exits with KEEL_EXIT_PANIC. */
-noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Formatted output to every console sink. */
-void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Records the cycle counter under `stage` for the boot report's timeline. */
-void timeline_mark(const char *stage);
+/*
+ * The boot, as one table of contents (common/init.c, docs/boot-flow.md). The arch's C
+ * entry calls it once its exception vectors, early console and cycle counter are up.
+ * Every stage that fails comes back to one place in it, which prints the one
+ * "keel: error:" line and exits: KEEL_EXIT_BAD_INPUT for bad input from the loader,
+ * firmware or DTB, KEEL_EXIT_PANIC for an invariant Keel itself broke.
+ */
+noreturn void keel_main(const struct keel_entry *entry);
 
 /*
  * Provided by the kernel that uses Keel (example/kernel.c here): runs after the
@@ -41,5 +36,8 @@ void timeline_mark(const char *stage);
  */
 struct kernel_memory;
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km);
+
+/* The physical address of a byte of Keel's own image (code, data or bss). */
+uint64_t kernel_pa(const void *va);
 
 #endif

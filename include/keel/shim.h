@@ -47,4 +47,18 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
 int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
              const struct shim_env *env, struct boot_info *bi);
 
+/*
+ * The kernel's shim stage (common/boot.c), the first stage of keel_main: makes the
+ * loader's data readable through the early window, runs the shim that entry->protocol
+ * names into the kernel's one boot_info, then the platform fix-ups (QEMU's ramfb where
+ * the loader gave no framebuffer; a framebuffer the console cannot reach is dropped).
+ * On KEEL_OK *out points at the complete boot_info, which nothing writes afterwards.
+ * On bad input returns the shim's keel_err and prints nothing.
+ */
+struct keel_entry;
+int shim_stage(const struct keel_entry *entry, const struct boot_info **out);
+
+/* keel.dump-info: prints the loader's structure as KEEL-DUMP lines (tools/capture-blob.py). */
+void shim_dump_info(const struct boot_info *bi);
+
 #endif

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading back the boot timeline that timeline_mark() (keel/init.h) records. */
+/* Reading back the boot timeline that timeline_mark() records. */
 #ifndef KEEL_TIMELINE_H
 #define KEEL_TIMELINE_H
 
 #include <stdint.h>
+
+/* Records the cycle counter under `stage` for the boot report's timeline. */
+void timeline_mark(const char *stage);
 
 struct timeline_entry {
     const char *stage;
