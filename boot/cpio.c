@@ -60,6 +60,29 @@ static bool parse_hex8(const uint8_t *p, uint32_t *value)
     return true;
 }
 
+/*
+ * After a TRAILER!!!: archives may be concatenated (microcode before the initramfs is
+ * common), with zero bytes between them. Skips the zeros; the next non-zero byte must
+ * start another archive on a 4-byte boundary. Sets it->done when only zeros are left.
+ */
+static int next_archive(struct cpio_iter *it)
+{
+    size_t off = it->off;
+
+    while (off < it->len && it->buf[off] == 0) {
+        off++;
+    }
+    if (off == it->len) {
+        it->done = true;
+        return KEEL_OK;
+    }
+    if ((off & 3u) != 0 || it->len - off < 6 || memcmp(it->buf + off, "07070", 5) != 0) {
+        return KEEL_E_CPIO_PADDING;
+    }
+    it->off = off;
+    return KEEL_OK;
+}
+
 void cpio_iter_init(struct cpio_iter *it, const void *buf, size_t len)
 {
     it->buf = buf;
@@ -110,8 +133,11 @@ int cpio_next_file(struct cpio_iter *it, struct cpio_file *file, bool *found)
         it->off = next >= it->len ? it->len : align4(next);
 
         if (strcmp(name, trailer_name) == 0) {
-            it->done = true;
-            return KEEL_OK;
+            int err = next_archive(it);
+            if (err != KEEL_OK || it->done) {
+                return err;
+            }
+            continue;
         }
         uint32_t type = field[F_MODE] & CPIO_MODE_TYPE;
         if (type != CPIO_MODE_REGULAR || strcmp(name, ".") == 0) {

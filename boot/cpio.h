@@ -34,8 +34,12 @@ void cpio_iter_init(struct cpio_iter *it, const void *buf, size_t len);
 /*
  * Advances to the next regular file, skipping directories, symlinks, devices and the
  * entry ".". A hard-linked file is reported once, with the entry that carries its
- * data (newc stores the data with the last link only). Returns KEEL_OK and sets
- * *found; *found is false once TRAILER!!! is reached. Errors are KEEL_E_CPIO_*.
+ * data (newc stores the data with the last link only). Concatenated archives are read
+ * one after the other, as Linux reads an initramfs: zero bytes may separate them, and
+ * anything else after a TRAILER!!! must be the next archive's header, 4-byte aligned.
+ * Returns KEEL_OK and sets *found; *found is false once the last TRAILER!!! is reached
+ * and only zeros follow. Errors are KEEL_E_CPIO_*. Files of the same name in two
+ * archives are both reported, in archive order.
  */
 int cpio_next_file(struct cpio_iter *it, struct cpio_file *file, bool *found);
 

@@ -40,6 +40,7 @@
     X(KEEL_E_CPIO_NAME, "initrd: cpio file name is empty or not terminated")                       \
     X(KEEL_E_CPIO_NO_TRAILER, "initrd: cpio archive has no TRAILER!!! entry")                      \
     X(KEEL_E_CPIO_CHECKSUM, "initrd: cpio crc-format entry has a wrong checksum")                  \
+    X(KEEL_E_CPIO_PADDING, "initrd: bytes after a TRAILER!!! are neither zeros nor an archive")    \
     X(KEEL_E_INITRD_UNREACHABLE, "initrd: range is not reachable in physical memory")              \
     /* memory map */                                                                               \
     X(KEEL_E_MEM_ZERO_SIZE, "memory map: entry has zero size")                                     \

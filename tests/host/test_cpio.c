@@ -167,6 +167,24 @@ static void synthetic(void)
     len = entry(buf, 0, "070701", 0100644, 1, "./", 3, "1", 1); /* nothing left */
     CHECK_ERR(list(buf, len + 200, files, 8, &count), KEEL_E_CPIO_NAME);
 
+    /* Concatenated archives, zeros between them, as Linux reads an initramfs. */
+    memset(buf, 0, sizeof(buf));
+    len = entry(buf, 0, "070701", 0100644, 1, "ucode", 6, "mc", 2);
+    size_t init_hdr = trailer(buf, len) + 512;
+    len = entry(buf, init_hdr, "070702", 0100644, 1, "init", 5, "\x01", 1);
+    memcpy(buf + init_hdr + 6 + 8 * 12, "00000001", 8); /* the crc format's byte sum */
+    len = trailer(buf, len);
+    CHECK_ERR(list(buf, len + 64, files, 8, &count), KEEL_OK);
+    CHECK(count == 2 && strcmp(files[0].name, "ucode") == 0 && strcmp(files[1].name, "init") == 0);
+    CHECK(files[1].data_offset >= 512 && files[1].data[0] == 1);
+    /* After a trailer: a misaligned archive, and junk that is no archive, are refused. */
+    memset(buf, 0, sizeof(buf));
+    len = trailer(buf, entry(buf, 0, "070701", 0100644, 1, "a", 2, "1", 1));
+    CHECK_ERR(list(buf, trailer(buf, len + 2), files, 8, &count), KEEL_E_CPIO_PADDING);
+    memset(buf + len, 0, sizeof(buf) - len);
+    memcpy(buf + len + 8, "junk", 4);
+    CHECK_ERR(list(buf, len + 64, files, 8, &count), KEEL_E_CPIO_PADDING);
+
     /* namesize and filesize that point past the end of the archive. */
     len = entry(buf, 0, "070701", 0100644, 1, "x", 2, "1", 1);
     memcpy(buf + 6 + 8 * 11, "00000fff", 8);
