@@ -438,10 +438,12 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     if (err != KEEL_OK) {
         return err;
     }
-    bi->dtb_base = dtb_pa;
-    bi->dtb_size = fdt.total_size;
-    bi->info_base = dtb_pa;
-    bi->info_size = fdt.total_size;
+    if (!env->dtb_unplaced) {
+        bi->dtb_base = dtb_pa;
+        bi->dtb_size = fdt.total_size;
+        bi->info_base = dtb_pa;
+        bi->info_size = fdt.total_size;
+    }
 
     bool chosen_found = fdt_find_path(&fdt, "/chosen", 7, &chosen_path) == KEEL_OK;
     uint32_t chosen = chosen_found ? chosen_path.node[1] : 0;
@@ -457,7 +459,7 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
 
     shim_ranges_init(&rs);
     err = add_memory(&fdt, bi, &rs);
-    if (err == KEEL_OK) {
+    if (err == KEEL_OK && bi->dtb_size != 0) {
         err = shim_add_range(&rs, dtb_pa, fdt.total_size, BI_MEM_BOOT_INFO, BI_SRC_DTB);
     }
     if (err == KEEL_OK && bi->initrd_size != 0) {

@@ -20,12 +20,16 @@
 #define MAX_INPUT (256u << 20)
 
 /*
- * Where the blob is taken to be when --info-addr is not given: the base of RAM on
- * QEMU's virt board for a DTB, and an arbitrary low, 8-byte aligned address for a
- * multiboot2 structure (only the RSDP address in the output depends on it).
+ * Where a multiboot2 structure is taken to be when --info-addr is not given: a low,
+ * 8-byte aligned address below any RAM the memory map reports as usable (the RSDP's
+ * address in the output depends on it). A DTB gets no address unless --dtb-at says
+ * where the loader put it: an invented one could cover usable RAM.
  */
-#define DEFAULT_DTB_ADDR 0x40000000u
 #define DEFAULT_MB2_ADDR 0x10000u
+
+/* Exit statuses: bad input as the kernel's KEEL_EXIT_BAD_INPUT; a wrong command line. */
+#define EXIT_BAD_INPUT 2
+#define EXIT_USAGE 64
 
 struct blob {
     uint8_t *data;
@@ -63,16 +67,49 @@ static void stdout_write(void *ctx, const char *buf, size_t len)
     fwrite(buf, 1, len, ctx);
 }
 
-static int fail(const char *msg)
+static int fail(const char *msg, int status)
 {
     fprintf(stderr, "keel: error: %s\n", msg);
-    return 1;
+    return status;
 }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: keel-bootinfo FILE [--initrd FILE] [--info-addr ADDR]\n");
-    return 2;
+    fprintf(stderr, "usage: keel-bootinfo FILE [--dtb-at ADDR] [--initrd FILE [--initrd-at ADDR]]\n"
+                    "                     [--info-addr ADDR]\n");
+    return EXIT_USAGE;
+}
+
+/* Parses a C-style number (0x... for hex) into *v; false unless the whole word is one. */
+static bool parse_addr(const char *s, uint64_t *v)
+{
+    char *end;
+
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 0);
+    if (errno != 0 || *end != '\0' || end == s || s[0] == '-') {
+        fprintf(stderr, "keel-bootinfo: bad address '%s'\n", s);
+        return false;
+    }
+    *v = n;
+    return true;
+}
+
+/*
+ * A multiboot2 information structure has no magic of its own: it starts with u32
+ * total_size and u32 reserved, which is 0 (Multiboot2 spec, 3.6.1), and its total size
+ * fits the file. Anything that is neither that nor a DTB is refused by name.
+ */
+static bool looks_like_mb2(const struct blob *b)
+{
+    if (b->size < 8) {
+        return false;
+    }
+    uint32_t total = (uint32_t)b->data[0] | (uint32_t)b->data[1] << 8 | (uint32_t)b->data[2] << 16 |
+                     (uint32_t)b->data[3] << 24;
+    uint32_t reserved = (uint32_t)b->data[4] | (uint32_t)b->data[5] << 8 |
+                        (uint32_t)b->data[6] << 16 | (uint32_t)b->data[7] << 24;
+    return reserved == 0 && total >= 8 && total <= b->size;
 }
 
 /* Reads a whole file into malloc'd memory, which is aligned enough for both protocols. */
@@ -135,12 +172,16 @@ int main(int argc, char **argv)
 {
     const char *file = NULL;
     const char *initrd_file = NULL;
-    const char *addr_arg = NULL;
+    const char *info_at = NULL, *dtb_at = NULL, *initrd_at = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--initrd") == 0 && i + 1 < argc) {
             initrd_file = argv[++i];
         } else if (strcmp(argv[i], "--info-addr") == 0 && i + 1 < argc) {
-            addr_arg = argv[++i];
+            info_at = argv[++i];
+        } else if (strcmp(argv[i], "--dtb-at") == 0 && i + 1 < argc) {
+            dtb_at = argv[++i];
+        } else if (strcmp(argv[i], "--initrd-at") == 0 && i + 1 < argc) {
+            initrd_at = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return usage();
         } else if (file == NULL) {
@@ -158,32 +199,36 @@ int main(int argc, char **argv)
     char msg[512];
     if (!read_file(file, &mem.info)) {
         snprintf(msg, sizeof(msg), "cannot read %s: %s", file, strerror(errno));
-        return fail(msg);
+        return fail(msg, 1);
     }
     bool is_dtb = mem.info.size >= 4 && mem.info.data[0] == 0xd0 && mem.info.data[1] == 0x0d &&
                   mem.info.data[2] == 0xfe && mem.info.data[3] == 0xed;
-    mem.info.addr = is_dtb ? DEFAULT_DTB_ADDR : DEFAULT_MB2_ADDR;
-    if (addr_arg != NULL) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(addr_arg, &end, 0);
-        if (errno != 0 || *end != '\0' || end == addr_arg) {
-            fprintf(stderr, "keel-bootinfo: bad address '%s'\n", addr_arg);
-            return usage();
-        }
-        mem.info.addr = v;
+    if (!is_dtb && !looks_like_mb2(&mem.info)) {
+        return fail("not a DTB or multiboot2 information structure", EXIT_BAD_INPUT);
+    }
+    mem.info.addr = DEFAULT_MB2_ADDR;
+    if ((info_at != NULL && !parse_addr(info_at, &mem.info.addr)) ||
+        (dtb_at != NULL && !parse_addr(dtb_at, &mem.info.addr))) {
+        return usage();
+    }
+    if ((dtb_at != NULL || initrd_file != NULL) && !is_dtb) {
+        fprintf(stderr, "keel-bootinfo: --dtb-at and --initrd need a DTB\n");
+        return usage();
+    }
+    if (initrd_at != NULL && initrd_file == NULL) {
+        fprintf(stderr, "keel-bootinfo: --initrd-at needs --initrd\n");
+        return usage();
     }
     if (initrd_file != NULL) {
-        if (!is_dtb) {
-            fprintf(stderr, "keel-bootinfo: --initrd needs a DTB\n");
-            return usage();
-        }
         if (!read_file(initrd_file, &mem.initrd)) {
             snprintf(msg, sizeof(msg), "cannot read %s: %s", initrd_file, strerror(errno));
-            return fail(msg);
+            return fail(msg, 1);
         }
-        if (!dtb_initrd_start(&mem.info, &mem.initrd.addr)) {
-            fprintf(stderr, "keel-bootinfo: --initrd given, but the DTB names no initrd\n");
+        /* Where the loader put it: the DTB's /chosen says so, or --initrd-at. */
+        if (initrd_at != NULL ? !parse_addr(initrd_at, &mem.initrd.addr)
+                              : !dtb_initrd_start(&mem.info, &mem.initrd.addr)) {
+            fprintf(stderr, "keel-bootinfo: --initrd given, but the DTB names no initrd "
+                            "and no --initrd-at says where it is\n");
             return usage();
         }
     }
@@ -192,6 +237,7 @@ int main(int argc, char **argv)
         .kernel_base = 0,
         .kernel_size = 0,
         .entry_state = 0,
+        .dtb_unplaced = is_dtb && dtb_at == NULL,
         .phys_ptr = host_phys_ptr,
         .ctx = &mem,
     };
@@ -203,7 +249,7 @@ int main(int argc, char **argv)
                               &env, &bi);
     }
     if (err != KEEL_OK) {
-        return fail(keel_strerror(err));
+        return fail(keel_strerror(err), EXIT_BAD_INPUT);
     }
 
     static uint32_t crcs[BI_MODULE_MAX];

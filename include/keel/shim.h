@@ -3,6 +3,7 @@
 #ifndef KEEL_SHIM_H
 #define KEEL_SHIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,12 @@ struct shim_env {
     uint64_t kernel_base; /* physical range of the running image; size 0 on the host */
     uint64_t kernel_size;
     uint32_t entry_state; /* copied into boot_info.entry_state */
+    /*
+     * True when nobody knows where the loader put the DTB (keel-bootinfo given a file
+     * and no --dtb-at): the boot_info then records no range and no address for it,
+     * rather than an invented one that could cover usable RAM.
+     */
+    bool dtb_unplaced;
     /*
      * Returns a readable pointer to physical [pa, pa + len), or NULL when that range
      * is not reachable (the shim then treats the data as absent or as an error, as
