@@ -26,6 +26,12 @@ static uint32_t align4(uint32_t v)
     return (v + 3u) & ~3u;
 }
 
+/* Do [a, a + a_size) and [b, b + b_size) share a byte? Both lie inside the blob. */
+static bool blocks_overlap(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
+{
+    return a_size != 0 && b_size != 0 && a < b + b_size && b < a + a_size;
+}
+
 static int check_header(struct fdt *fdt, const uint8_t *blob, size_t avail)
 {
     if (blob == NULL || avail < 4) {
@@ -65,6 +71,21 @@ static int check_header(struct fdt *fdt, const uint8_t *blob, size_t avail)
         return KEEL_E_FDT_OFFSETS;
     }
 
+    /*
+     * The three blocks must not share a byte (Devicetree spec, 5.1). A version 16 header
+     * has no structure size, so only the reservation map's start can be checked there.
+     */
+    uint32_t struct_known = version >= 17 ? size_struct : 0;
+    if (version >= 17 && blocks_overlap(off_struct, size_struct, off_strings, size_strings)) {
+        return KEEL_E_FDT_OVERLAP_STRUCT_STRINGS;
+    }
+    if (blocks_overlap(off_rsv, FDT_RSV_ENTRY_SIZE, off_struct, struct_known)) {
+        return KEEL_E_FDT_OVERLAP_RSV_STRUCT;
+    }
+    if (blocks_overlap(off_rsv, FDT_RSV_ENTRY_SIZE, off_strings, size_strings)) {
+        return KEEL_E_FDT_OVERLAP_RSV_STRINGS;
+    }
+
     /* The reservation list ends with an entry of size 0 that must itself be inside. */
     uint32_t rsv_count = 0;
     for (uint32_t off = off_rsv;; off += FDT_RSV_ENTRY_SIZE) {
@@ -75,6 +96,13 @@ static int check_header(struct fdt *fdt, const uint8_t *blob, size_t avail)
             break;
         }
         rsv_count++;
+    }
+    uint32_t rsv_size = (rsv_count + 1) * FDT_RSV_ENTRY_SIZE;
+    if (blocks_overlap(off_rsv, rsv_size, off_struct, struct_known)) {
+        return KEEL_E_FDT_OVERLAP_RSV_STRUCT;
+    }
+    if (blocks_overlap(off_rsv, rsv_size, off_strings, size_strings)) {
+        return KEEL_E_FDT_OVERLAP_RSV_STRINGS;
     }
 
     fdt->blob = blob;

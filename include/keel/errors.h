@@ -27,6 +27,9 @@
     X(KEEL_E_FDT_VERSION, "dtb: unsupported version")                                              \
     X(KEEL_E_FDT_TOTALSIZE, "dtb: total size is too small or larger than the buffer")              \
     X(KEEL_E_FDT_OFFSETS, "dtb: block offsets or sizes lie outside the blob")                      \
+    X(KEEL_E_FDT_OVERLAP_RSV_STRUCT, "dtb: off_mem_rsvmap's block overlaps off_dt_struct's")       \
+    X(KEEL_E_FDT_OVERLAP_RSV_STRINGS, "dtb: off_mem_rsvmap's block overlaps off_dt_strings'")      \
+    X(KEEL_E_FDT_OVERLAP_STRUCT_STRINGS, "dtb: off_dt_struct's block overlaps off_dt_strings'")    \
     X(KEEL_E_FDT_STRUCTURE, "dtb: malformed structure block")                                      \
     X(KEEL_E_FDT_STRING, "dtb: string offset outside the strings block")                           \
     X(KEEL_E_FDT_PROP, "dtb: property has an invalid length")                                      \

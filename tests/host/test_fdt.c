@@ -282,6 +282,12 @@ static void malformed(const uint8_t *blob, size_t size)
     header_case(blob, size, 4, get32(blob + 16) + 4, size, KEEL_E_FDT_OFFSETS,
                 "memreserve misaligned");
     header_case(blob, size, 4, total, size, KEEL_E_FDT_OFFSETS, "memreserve at end");
+    header_case(blob, size, 3, off_struct, size, KEEL_E_FDT_OVERLAP_STRUCT_STRINGS,
+                "strings inside the structure block");
+    header_case(blob, size, 4, off_struct, size, KEEL_E_FDT_OVERLAP_RSV_STRUCT,
+                "memreserve inside the structure block");
+    header_case(blob, size, 4, (off_strings + 7) & ~7u, size, KEEL_E_FDT_OVERLAP_RSV_STRINGS,
+                "memreserve inside the strings block");
     header_case(blob, size, 9, size_struct - 8, size, KEEL_E_FDT_STRUCTURE,
                 "truncated structure block");
     header_case(blob, size, 9, 4, size, KEEL_E_FDT_STRUCTURE, "structure of one token");
