@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The Keel tool: set up, build, boot and test Keel. ./keel is its command line.
 
-Python 3 standard library only. targets.py holds the table of targets that ./keel and the
-QEMU test scripts read.
+Python 3 standard library only. targets.py holds the table of targets that ./keel, the
+QEMU tests (qemu_tests.py, read by tests/qemu/meson.build) and the test scripts read.
 """
 
 import os
