@@ -49,8 +49,11 @@ def missing_packages(requirements=REQUIREMENTS):
     return missing
 
 
-def ensure_packages(requirements=REQUIREMENTS):
-    """Installs the Debian packages that provide missing programs, or says how to."""
+def ensure_packages(requirements=REQUIREMENTS, out=None):
+    """Installs the Debian packages that provide missing programs, or says how to.
+
+    apt-get's output goes to `out` (a file; by default this process's stdout).
+    """
     missing = missing_packages(requirements)
     if not missing:
         return
@@ -66,7 +69,8 @@ def ensure_packages(requirements=REQUIREMENTS):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends"]
                 + missing):
-        if subprocess.run(prefix + cmd, env=env, stdin=subprocess.DEVNULL).returncode != 0:
+        if subprocess.run(prefix + cmd, env=env, stdin=subprocess.DEVNULL,
+                          stdout=out).returncode != 0:
             fail("'%s' failed; run it by hand:\n  %s" % (" ".join(cmd), " ".join(prefix + cmd)))
     still = missing_packages(requirements)
     if still:
