@@ -16,17 +16,15 @@ import sys
 import tempfile
 import zlib
 
+# The targets table, from the package in the source tree's tools/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from keel.targets import TARGETS  # noqa: E402
+
 # Memory that a loader or firmware legitimately keeps from a kernel (the x86 legacy
 # hole below 1 MiB, ACPI tables, a U-Boot /memreserve/) is bounded by this.
 RAM_SLACK = 4 << 20
 RAM_TYPES = ("usable", "bootloader_reclaimable", "acpi_reclaimable", "kernel", "module",
              "boot_info")
-EXPECTED = {
-    "x86_64-grub": ("x86_64", "multiboot2", "GRUB"),
-    "aarch64-virt": ("aarch64", "fdt", "qemu"),
-    "aarch64-uboot": ("aarch64", "fdt", "u-boot"),
-}
-FB_SOURCE = {"x86_64-grub": "multiboot2", "aarch64-virt": "ramfb", "aarch64-uboot": "ramfb"}
 
 
 def size_bytes(s):
@@ -77,7 +75,8 @@ def good_boot(a):
         rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
     check(rc == 0, "exit code is 0 (got %d)" % rc, failures)
     r = report_of(out)
-    arch, protocol, loader = EXPECTED[a.target]
+    target = TARGETS[a.target]
+    arch, protocol, loader = target.arch, target.protocol, target.loader_prefix
     check(r["arch"] == arch, "arch is %s" % arch, failures)
     check(r["protocol"] == protocol, "protocol is %s" % protocol, failures)
     check(r["loader"].startswith(loader), "loader %r starts with %r" % (r["loader"], loader),
@@ -118,9 +117,9 @@ def good_boot(a):
     if a.no_fb:
         check(fb is None, "no framebuffer: the report says null", failures)
     else:
-        check(fb is not None and fb["source"] == FB_SOURCE[a.target]
+        check(fb is not None and fb["source"] == target.fb_source
               and fb["memory_type"] == "write-combining" and fb["width"] > 0,
-              "framebuffer from %s, mapped write-combining (%s)" % (FB_SOURCE[a.target], fb),
+              "framebuffer from %s, mapped write-combining (%s)" % (target.fb_source, fb),
               failures)
     return failures
 

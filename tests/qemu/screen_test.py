@@ -6,26 +6,20 @@ same console code on the host (fbcon-render) and compares the two pictures pixel
   screen_test.py KEEL BUILD_DIR TARGET FBCON_RENDER
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
+# Keel's PPM reader, from the package in the source tree's tools/: one reader for the
+# tool and the test.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from keel.screenshot import read_ppm  # noqa: E402
+
 FIRST_LINE = "keel: framebuffer "
 FONT_HEIGHT = 16  # the console font's cell; the test checks that nothing scrolled away
 FONT_WIDTH = 8
-
-
-def load_keel(path):
-    """The ./keel script as a module, for its PPM reader: one reader for tool and test."""
-    loader = importlib.machinery.SourceFileLoader("keel_script", path)
-    spec = importlib.util.spec_from_loader("keel_script", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def rows_used(text, cols):
@@ -38,7 +32,6 @@ def rows_used(text, cols):
 
 def main():
     keel, build_dir, target, render = sys.argv[1:5]
-    read_ppm = load_keel(keel).read_ppm
     failures = []
 
     def check(cond, what):

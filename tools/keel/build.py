@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+"""Building: one Meson build directory per arch and compiler, build/ARCH-COMPILER."""
+
+import os
+import subprocess
+
+from . import BUILD, ROOT, fail
+
+COMPILERS = ("gcc", "clang")
+
+# The bootable image each arch's build makes (arch/ARCH/meson.build): the ELF that GRUB
+# loads, or the arm64 Image with its header.
+IMAGE_NAMES = {"x86_64": "%s.elf", "aarch64": "%s.Image"}
+
+
+def build_dir(arch, compiler="gcc"):
+    return os.path.join(BUILD, "%s-%s" % (arch, compiler))
+
+
+def setup_and_build(arch, compiler="gcc", bdir=None, out=None):
+    """Configures (once) and builds; the tools' output goes to `out` (default: stdout)."""
+    bdir = bdir or build_dir(arch, compiler)
+    if not os.path.exists(os.path.join(bdir, "build.ninja")):
+        cmd = ["meson", "setup", bdir,
+               "--cross-file", os.path.join(ROOT, "cross", "%s-%s.ini" % (arch, compiler)),
+               "--native-file", os.path.join(ROOT, "cross", "native-clang.ini")]
+        if subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(cmd + ["--wipe"], cwd=ROOT, stdout=out)
+            fail("meson setup failed for %s with %s" % (arch, compiler))
+    if subprocess.run(["ninja", "-C", bdir], cwd=ROOT,
+                      stdout=subprocess.DEVNULL if os.environ.get("KEEL_QUIET") else out
+                      ).returncode != 0:
+        fail("build failed in %s" % os.path.relpath(bdir, ROOT))
+    return bdir
+
+
+def image_path(bdir, arch, null=False):
+    """The bootable image in a build directory: the example kernel or the null one."""
+    if null:
+        return os.path.join(bdir, "bench", arch, IMAGE_NAMES[arch] % "keel-null")
+    return os.path.join(bdir, "example", IMAGE_NAMES[arch] % "keel-example")

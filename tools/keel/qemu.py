@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+"""One boot in QEMU: the command from the target's row, the serial console streamed,
+QMP for a screenshot, and QEMU's exit status turned back into the kernel's exit code."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import ROOT, fail
+from .build import image_path
+from .screenshot import read_ppm, write_png
+
+
+def kernel_exit_code(arch, status):
+    """Turns QEMU's exit status into the kernel's exit code, or None if it is not one.
+
+    x86_64 leaves through isa-debug-exit, which makes QEMU exit with (code << 1) | 1;
+    aarch64 leaves through semihosting SYS_EXIT, whose code QEMU exits with as it is.
+    """
+    if arch == "x86_64":
+        return (status - 1) >> 1 if status > 0 and status & 1 else None
+    return status
+
+
+class Ctx:
+    """What a loader function (loaders.py) makes one boot's QEMU command from."""
+
+
+class BootOptions:
+    """What one boot is given; the defaults are a plain `keel run TARGET`."""
+
+    def __init__(self, modules=(), cmdline="", memory="512M", smp=1, extra=(), null=False,
+                 timeout=120, no_fb=False, display=False, screenshot=None):
+        self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
+        self.extra, self.null, self.timeout = list(extra), null, timeout
+        self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
+
+
+def qmp_screendump(sock_path, ppm_path, timeout=20):
+    """Asks QEMU, through its QMP socket, to write the display to ppm_path (PPM)."""
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        while True:
+            try:
+                s.connect(sock_path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        f = s.makefile("rw")
+
+        def call(command, **arguments):
+            f.write(json.dumps({"execute": command, "arguments": arguments}) + "\n")
+            f.flush()
+            while True:
+                reply = json.loads(f.readline())
+                if "return" in reply:
+                    return reply["return"]
+                if "error" in reply:
+                    raise RuntimeError("QMP %s: %s" % (command, reply["error"]["desc"]))
+
+        json.loads(f.readline())  # the greeting
+        call("qmp_capabilities")
+        call("screendump", filename=ppm_path)
+
+
+def boot(target, bdir, opts, out=None):
+    """Boots once; streams the serial console to `out` (stdout by default).
+
+    With opts.screenshot, the kernel is asked to hold after its report (keel.hold) until
+    a byte arrives on its serial line; meanwhile QEMU's display is dumped through QMP.
+    Returns (kernel exit code or None, the console text, QEMU's status).
+    """
+    out = out or sys.stdout
+    ctx = Ctx()
+    ctx.target = target
+    ctx.image = image_path(bdir, target.arch, opts.null)
+    if not os.path.exists(ctx.image):
+        fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
+    ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
+    ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
+    with tempfile.TemporaryDirectory(prefix="keel-") as work:
+        ctx.work = work
+        qmp = os.path.join(work, "qmp.sock")
+        cmd = target.command(ctx) + ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
+        if not opts.display:
+            cmd += ["-display", "none"]
+        if opts.screenshot:
+            cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp]
+        proc = subprocess.Popen(cmd + opts.extra,
+                                stdin=subprocess.PIPE if opts.screenshot else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        text = []
+        deadline = time.monotonic() + opts.timeout
+        timed_out, dumped = False, not opts.screenshot
+        os.set_blocking(proc.stdout.fileno(), False)
+        while True:
+            chunk = proc.stdout.read()
+            if chunk:
+                s = chunk.decode("utf-8", "replace").replace("\r", "")
+                text.append(s)
+                out.write(s)
+                out.flush()
+                if not dumped and "\nKEEL-HOLD\n" in "".join(text)[-256:]:
+                    dumped = True
+                    ppm = os.path.join(work, "screen.ppm")
+                    qmp_screendump(qmp, ppm)
+                    w, h, rgb = read_ppm(ppm)
+                    if opts.screenshot.endswith(".png"):
+                        write_png(opts.screenshot, w, h, rgb)
+                    else:
+                        shutil.copyfile(ppm, opts.screenshot)
+                    proc.stdin.write(b"\n")
+                    proc.stdin.close()
+            elif proc.poll() is not None:
+                break
+            else:
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    break
+                time.sleep(0.01)
+        status = proc.wait()
+    if timed_out:
+        return None, "".join(text), "timeout after %d s" % opts.timeout
+    if not dumped:
+        fail("%s: the kernel ended before it held for the screenshot" % target.name)
+    return kernel_exit_code(target.arch, status), "".join(text), status

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: MIT
+"""The QEMU tests of one arch, made from the targets table; tests/qemu/meson.build reads
+them at configure time:
+
+  python3 -m keel.qemu_tests ARCH      (with tools/ on PYTHONPATH)
+
+prints one line per test, its fields separated by tabs:
+
+  test  NAME  TIMEOUT  SUITE  SCRIPT  TARGET  ARGS...
+
+SCRIPT is boot (tests/qemu/boot_test.py) or screen (screen_test.py), run as
+`SCRIPT KEEL BUILD_DIR TARGET ARGS...`. An argument @NAME@ is a file the build makes
+(tests/qemu/meson.build declares them by that name); the test depends on it and on the
+kernel image. Lines `source  PATH` name the files the list is made from, so that Meson
+configures again when one of them changes.
+"""
+
+import os
+import sys
+
+from .targets import EXIT_BAD_INPUT, TARGETS, generated, targets_of
+
+TIMEOUT = 300
+
+# The exit code of an mm.audit refusal, a page table that Keel built and refuses to use:
+# an invariant of Keel's own, so KEEL_EXIT_PANIC, not the bad-input code.
+AUDIT_EXIT = 3
+
+# The memory sequence's faults: each is caught, named in one line, with its own code.
+MM_FAULTS = [
+    ("write-rodata", "keel: fault: write to read-only page", 10),
+    ("exec-data", "keel: fault: execute from non-executable page", 11),
+    ("stack-overflow", "guard page (stack overflow)", 12),
+    ("use-after-reclaim", "keel: fault: read of reclaimed boot-info page", 13),
+    ("audit-wx", "keel: error: mm.audit: page table audit: a page is writable and executable",
+     AUDIT_EXIT),
+    ("audit-guard", "keel: error: mm.audit: page table audit: a stack guard page is mapped",
+     AUDIT_EXIT),
+    ("audit-identity",
+     "keel: error: mm.audit: page table audit: an identity mapping is not on", AUDIT_EXIT),
+]
+
+EXIT_EXCEPTION = 4  # KEEL_EXIT_EXCEPTION
+
+
+class Test:
+    def __init__(self, name, target, args, script="boot", timeout=TIMEOUT, suite="qemu"):
+        self.name, self.target, self.args = name, target, list(args)
+        self.script, self.timeout, self.suite = script, timeout, suite
+
+    def line(self):
+        fields = ["test", self.name, str(self.timeout), self.suite, self.script,
+                  self.target.name] + self.args
+        assert not any(c in f for f in fields for c in "\t\n"), fields
+        return "\t".join(fields)
+
+
+def expect_failure(line, code):
+    """boot_test.py arguments of a boot that must end in one line and an exit code."""
+    return ["--expect-line", line, "--expect-code", str(code)]
+
+
+def tests_of(arch):
+    targets = targets_of(arch)
+    main = targets[0]
+    tests = []
+    # Every target boots at two sizes of RAM and its report is checked.
+    for t in targets:
+        for memory in ("512M", "4G"):
+            tests.append(Test("boot-%s-%s" % (t.name, memory), t, ["--memory", memory]))
+    # The framebuffer console: QEMU's screen after the report equals the host rendering of
+    # the same text by the same console code; and without a framebuffer, serial only.
+    for t in targets:
+        tests.append(Test("screen-%s" % t.name, t, [generated("fbcon-render")], "screen"))
+        tests.append(Test("boot-%s-no-fb" % t.name, t, ["--no-fb"]))
+    # An unexpected exception (an undefined instruction) is reported in one line.
+    tests.append(Test("exception-%s" % main.name, main, ["--cmdline", "keel.fault=trap"]
+                      + expect_failure("keel: exception: ", EXIT_EXCEPTION)))
+    for kind, line, code in MM_FAULTS:
+        tests.append(Test("fault-%s-%s" % (main.name, kind), main,
+                          ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
+    # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N).
+    tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"], timeout=900))
+    for t in targets:
+        for name, args in t.tests:
+            tests.append(Test(name.format(target=t.name), t, args))
+    return tests
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.exit("usage: python3 -m keel.qemu_tests ARCH")
+    for test in tests_of(argv[0]):
+        print(test.line())
+    package = os.path.dirname(os.path.abspath(__file__))
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.dirname(os.path.abspath(path)) == package:
+            print("source\t" + os.path.abspath(path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+"""The targets: one row each. ./keel, the QEMU tests (qemu_tests.py) and docs/targets.md
+are made from this table; a new target is a new row.
+
+A row says how the target boots (its QEMU board and CPU, the loader and the function in
+loaders.py that makes the QEMU command) and what its boot report must say: the arch, the
+boot protocol, how the loader's name starts, where the framebuffer comes from. Every
+target gets the per-target QEMU tests (qemu_tests.py); the first target of each arch
+also gets that arch's tests; `tests` adds the target's own.
+"""
+
+from dataclasses import dataclass, field
+
+from . import loaders
+
+
+def generated(name):
+    """A test argument that is a file the build makes (declared in tests/qemu/meson.build)."""
+    return "@%s@" % name
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    arch: str
+    board: str  # QEMU's -M
+    cpu: str  # QEMU's -cpu
+    loader: str
+    description: str  # the line `keel targets` prints
+    command: object  # loaders.X(ctx): the QEMU command line of one boot
+    protocol: str  # the report's "protocol"
+    loader_prefix: str  # how the report's "loader" starts
+    fb_source: str  # the report's framebuffer "source" when there is one
+    # The target's own QEMU tests: (name, boot_test.py arguments after the target name);
+    # "{target}" in a name is the target's name.
+    tests: tuple = field(default=())
+
+
+EXIT_BAD_INPUT = 2  # KEEL_EXIT_BAD_INPUT: the loader, firmware or DTB gave bad input
+
+TARGETS = {t.name: t for t in [
+    Target("x86_64-grub", arch="x86_64", board="pc", cpu="qemu64", loader="GRUB 2",
+           description="GRUB 2 (grub-mkrescue ISO), multiboot2, SeaBIOS",
+           command=loaders.grub_multiboot2,
+           protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2"),
+    Target("aarch64-virt", arch="aarch64", board="virt", cpu="cortex-a72",
+           loader="QEMU -kernel",
+           description="QEMU -kernel, arm64 Image header, DTB in x0",
+           command=loaders.qemu_kernel,
+           protocol="fdt", loader_prefix="qemu", fb_source="ramfb",
+           tests=(
+               # EL2 entry (virtualization=on): the entry code must drop to EL1 itself.
+               ("boot-{target}-el2", ["--", "-M", "virt,virtualization=on"]),
+               # A framebuffer record that overflows: one warning, then the boot goes on
+               # on serial.
+               ("bad-fb-{target}", ["--no-fb", "--expect-warning",
+                                    "framebuffer: pitch x height overflows",
+                                    "--", "-dtb", generated("bad-fb-overflow.dtb")]),
+               # Corrupt DTBs that QEMU's libfdt load still accepts for -dtb.
+               ("bad-dtb-nameoff", ["--expect-line",
+                                    "dtb: string offset outside the strings block",
+                                    "--expect-code", str(EXIT_BAD_INPUT),
+                                    "--", "-dtb", generated("bad-nameoff.dtb")]),
+               ("bad-dtb-memreserve-wrap", ["--expect-line", "memory map: entry wraps around",
+                                            "--expect-code", str(EXIT_BAD_INPUT),
+                                            "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
+           )),
+    Target("aarch64-uboot", arch="aarch64", board="virt", cpu="cortex-a72", loader="U-Boot",
+           description="U-Boot (u-boot-qemu qemu_arm64) booti",
+           command=loaders.uboot_booti,
+           protocol="fdt", loader_prefix="u-boot", fb_source="ramfb"),
+]}
+
+DEFAULT_TARGET = next(iter(TARGETS))  # the first row
+ARCHES = tuple(dict.fromkeys(t.arch for t in TARGETS.values()))
+
+
+def targets_of(arch):
+    """The targets of one arch, in table order; the first is the arch's main target."""
+    return [t for t in TARGETS.values() if t.arch == arch]
