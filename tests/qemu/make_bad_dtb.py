@@ -3,7 +3,7 @@
 """Makes a corrupt DTB that QEMU still accepts for -dtb: QEMU's own DTB for the virt
 board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
-  make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow
+  make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
 the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it).
@@ -37,6 +37,10 @@ def main():
     elif kind == "memreserve-wrap":
         # A reserved range that runs past the end of the 64-bit address space.
         d[off_rsvmap:off_rsvmap + 16] = struct.pack(">QQ", 0xfffffffffffff000, 0x100000)
+    elif kind == "qemu-segv":
+        # An off_mem_rsvmap far past the blob: QEMU 7.2's -dtb load itself crashes on it,
+        # which is what `keel run` must report as QEMU's death, not as a kernel exit code.
+        d[16:20] = struct.pack(">I", 0xfffff000)
     elif kind == "fb-overflow":
         dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
                              stdout=subprocess.PIPE).stdout.decode()

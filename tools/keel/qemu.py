@@ -23,6 +23,8 @@ def kernel_exit_code(arch, status):
     x86_64 leaves through isa-debug-exit, which makes QEMU exit with (code << 1) | 1;
     aarch64 leaves through semihosting SYS_EXIT, whose code QEMU exits with as it is.
     """
+    if status < 0:
+        return None  # QEMU was killed by a signal: no code came from the kernel
     if arch == "x86_64":
         return (status - 1) >> 1 if status > 0 and status & 1 else None
     return status
@@ -133,6 +135,9 @@ def boot(target, bdir, opts, out=None):
         status = proc.wait()
     if timed_out:
         return None, "".join(text), "timeout after %d s" % opts.timeout
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else "?"
+        return None, "".join(text), "QEMU was killed by signal %d, %s" % (-status, name)
     if not dumped:
         fail("%s: the kernel ended before it held for the screenshot" % target.name)
     return kernel_exit_code(target.arch, status), "".join(text), status

@@ -37,6 +37,7 @@ class Target:
 
 
 EXIT_BAD_INPUT = 2  # KEEL_EXIT_BAD_INPUT: the loader, firmware or DTB gave bad input
+EXIT_NO_KERNEL_CODE = 125  # `keel run`: QEMU ended without a code from the kernel
 
 TARGETS = {t.name: t for t in [
     Target("x86_64-grub", arch="x86_64", board="pc", cpu="qemu64", loader="GRUB 2",
@@ -64,6 +65,10 @@ TARGETS = {t.name: t for t in [
                ("bad-dtb-memreserve-wrap", ["--expect-line", "memory map: entry wraps around",
                                             "--expect-code", str(EXIT_BAD_INPUT),
                                             "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
+               # QEMU itself dies on this DTB: `keel run` says so and exits 125.
+               ("qemu-killed-{target}", ["--expect-line", "QEMU was killed by signal",
+                                         "--expect-code", str(EXIT_NO_KERNEL_CODE),
+                                         "--", "-dtb", generated("bad-qemu-segv.dtb")]),
            )),
     Target("aarch64-uboot", arch="aarch64", board="virt", cpu="cortex-a72", loader="U-Boot",
            description="U-Boot (u-boot-qemu qemu_arm64) booti",
