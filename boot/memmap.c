@@ -51,12 +51,60 @@ static bool effective(const struct bi_mem_range *r, struct span *s)
     return true;
 }
 
-int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_mem_range *out,
-                     size_t out_cap, size_t *out_count)
+/* The classes of claimed ranges that the overlap rule speaks of (keel/memmap.h). */
+enum claim {
+    CLAIM_NONE,
+    CLAIM_KERNEL,
+    CLAIM_INFO,
+    CLAIM_MODULE,
+    CLAIM_FRAMEBUFFER,
+    CLAIM_FIRMWARE,
+    CLAIM_COUNT,
+};
+
+static const uint8_t claim_of_type[BI_MEM_TYPE_MAX + 1] = {
+    [BI_MEM_KERNEL] = CLAIM_KERNEL,
+    [BI_MEM_BOOT_INFO] = CLAIM_INFO,
+    [BI_MEM_MODULE] = CLAIM_MODULE,
+    [BI_MEM_FRAMEBUFFER] = CLAIM_FRAMEBUFFER,
+    [BI_MEM_ACPI_RECLAIMABLE] = CLAIM_FIRMWARE,
+    [BI_MEM_ACPI_NVS] = CLAIM_FIRMWARE,
+    [BI_MEM_RESERVED] = CLAIM_FIRMWARE,
+    [BI_MEM_BAD] = CLAIM_FIRMWARE,
+};
+
+/* The rule's upper triangle, [smaller class][larger class]; KEEL_OK where allowed. */
+static const uint8_t overlap_rule[CLAIM_COUNT][CLAIM_COUNT] = {
+    [CLAIM_KERNEL] =
+        {
+            [CLAIM_INFO] = KEEL_E_OVERLAP_INFO_KERNEL,
+            [CLAIM_MODULE] = KEEL_E_MODULE_OVERLAPS_KERNEL,
+            [CLAIM_FRAMEBUFFER] = KEEL_E_FB_PLACEMENT,
+            [CLAIM_FIRMWARE] = KEEL_E_OVERLAP_KERNEL_RESERVED,
+        },
+    [CLAIM_INFO] =
+        {
+            [CLAIM_MODULE] = KEEL_E_OVERLAP_MODULE_INFO,
+            [CLAIM_FRAMEBUFFER] = KEEL_E_FB_PLACEMENT,
+        },
+    [CLAIM_MODULE] =
+        {
+            [CLAIM_MODULE] = KEEL_E_OVERLAP_MODULES,
+            [CLAIM_FRAMEBUFFER] = KEEL_E_FB_PLACEMENT,
+            [CLAIM_FIRMWARE] = KEEL_E_OVERLAP_MODULE_RESERVED,
+        },
+};
+
+_Static_assert(KEEL_E_COUNT <= 256, "overlap_rule stores error codes in bytes");
+
+static enum claim claim_of(uint32_t type)
 {
-    *out_count = 0;
-    bool any = false;
-    uint64_t cursor = UINT64_MAX;
+    return type <= BI_MEM_TYPE_MAX ? (enum claim)claim_of_type[type] : CLAIM_NONE;
+}
+
+/* Every entry on its own: a size, no wrap past 2^64, a known type. */
+static int check_entries(const struct bi_mem_range *in, size_t in_count)
+{
     for (size_t i = 0; i < in_count; i++) {
         if (in[i].size == 0) {
             return KEEL_E_MEM_ZERO_SIZE;
@@ -67,6 +115,46 @@ int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_m
         if (in[i].type < BI_MEM_USABLE || in[i].type > BI_MEM_TYPE_MAX) {
             return KEEL_E_MEM_TYPE;
         }
+    }
+    return KEEL_OK;
+}
+
+int memmap_check_overlaps(const struct bi_mem_range *in, size_t in_count)
+{
+    int err = check_entries(in, in_count);
+
+    for (size_t i = 0; i < in_count && err == KEEL_OK; i++) {
+        enum claim a = claim_of(in[i].type);
+        if (a == CLAIM_NONE) {
+            continue;
+        }
+        uint64_t a_last = in[i].base + (in[i].size - 1);
+        for (size_t j = i + 1; j < in_count; j++) {
+            enum claim b = claim_of(in[j].type);
+            if (b == CLAIM_NONE) {
+                continue;
+            }
+            int rule = a <= b ? overlap_rule[a][b] : overlap_rule[b][a];
+            uint64_t b_last = in[j].base + (in[j].size - 1);
+            if (rule != KEEL_OK && in[i].base <= b_last && in[j].base <= a_last) {
+                return rule;
+            }
+        }
+    }
+    return err;
+}
+
+int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_mem_range *out,
+                     size_t out_cap, size_t *out_count)
+{
+    *out_count = 0;
+    bool any = false;
+    uint64_t cursor = UINT64_MAX;
+    int err = check_entries(in, in_count);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    for (size_t i = 0; i < in_count; i++) {
         struct span s;
         if (effective(&in[i], &s) && s.first <= cursor) {
             cursor = s.first;

@@ -57,28 +57,13 @@ const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len)
     return env->phys_ptr(env->ctx, pa, len);
 }
 
-bool shim_overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
-{
-    if (a_size == 0 || b_size == 0) {
-        return false;
-    }
-    /* Compare inclusive ends so that ranges touching 2^64 do not wrap. */
-    uint64_t a_last = a + (a_size - 1);
-    uint64_t b_last = b + (b_size - 1);
-    return a <= b_last && b <= a_last;
-}
-
-int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, uint64_t base,
-                      uint64_t size)
+int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size)
 {
     if (size == 0) {
         return KEEL_OK;
     }
     if (size - 1 > UINT64_MAX - base) {
         return KEEL_E_MODULE_NOT_IN_RAM;
-    }
-    if (shim_overlaps(base, size, env->kernel_base, env->kernel_size)) {
-        return KEEL_E_MODULE_OVERLAPS_KERNEL;
     }
     /*
      * Walk forward through the union of usable ranges; each step either moves `pos`
@@ -119,7 +104,10 @@ int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_
         }
     }
     size_t count = 0;
-    int err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
+    int err = memmap_check_overlaps(rs->range, rs->count);
+    if (err == KEEL_OK) {
+        err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);
+    }
     if (err != KEEL_OK) {
         return err;
     }
@@ -151,6 +139,14 @@ int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_
         size = (uint64_t)fb->pitch * fb->height;
     }
     err = shim_add_range(rs, fb->base, size, BI_MEM_FRAMEBUFFER, BI_SRC_FRAMEBUFFER);
+    /* The overlap rule's framebuffer column, over the range as claimed: refused, dropped. */
+    int placement = err == KEEL_OK ? memmap_check_overlaps(rs->range, rs->count) : KEEL_OK;
+    if (placement != KEEL_OK) {
+        rs->count--;
+        bi->framebuffer_error = (uint32_t)placement;
+        memset(fb, 0, sizeof(*fb));
+        return KEEL_OK;
+    }
     size_t count = 0;
     if (err == KEEL_OK) {
         err = memmap_normalise(rs->range, rs->count, bi->mem, BI_MEM_MAX, &count);

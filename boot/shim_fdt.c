@@ -463,13 +463,10 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
         err = shim_add_range(&rs, dtb_pa, fdt.total_size, BI_MEM_BOOT_INFO, BI_SRC_DTB);
     }
     if (err == KEEL_OK && bi->initrd_size != 0) {
-        err = shim_check_module(&rs, env, bi->initrd_base, bi->initrd_size);
+        err = shim_check_module(&rs, bi->initrd_base, bi->initrd_size);
         if (err == KEEL_OK) {
             err =
                 shim_add_range(&rs, bi->initrd_base, bi->initrd_size, BI_MEM_MODULE, BI_SRC_INITRD);
-        }
-        if (err == KEEL_OK) {
-            err = add_initrd_modules(env, bi);
         }
     }
     if (err == KEEL_OK) {
@@ -482,6 +479,10 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     find_framebuffer(&fdt, chosen_found, chosen, bi, &fb_size);
     find_console(&fdt, chosen_found, chosen, bi);
     find_fw_cfg(&fdt, bi);
+    /* The overlap rule first: an initrd is only read once its placement is allowed. */
     err = shim_finish(&rs, env, bi);
+    if (err == KEEL_OK && bi->initrd_size != 0) {
+        err = add_initrd_modules(env, bi);
+    }
     return err != KEEL_OK ? err : shim_claim_framebuffer(&rs, bi, fb_size);
 }

@@ -32,21 +32,21 @@ int shim_copy_string(char *dst, size_t cap, const char *src, size_t len);
 /* env->phys_ptr, or NULL when the environment has none. */
 const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len);
 
-/* Do [a, a + a_size) and [b, b + b_size) share a byte? Sizes of 0 never overlap. */
-bool shim_overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size);
-
 /*
- * Checks that [base, base + size) does not overlap the kernel image and lies inside
- * the usable RAM the firmware reported (the union of the USABLE ranges collected so
- * far). Returns KEEL_OK, KEEL_E_MODULE_OVERLAPS_KERNEL or KEEL_E_MODULE_NOT_IN_RAM.
+ * Checks that [base, base + size) lies inside the usable RAM the firmware reported (the
+ * union of the USABLE ranges collected so far). Returns KEEL_OK or
+ * KEEL_E_MODULE_NOT_IN_RAM. What a module may overlap is the one overlap rule's to
+ * decide (memmap_check_overlaps, in shim_finish).
  */
-int shim_check_module(const struct shim_ranges *rs, const struct shim_env *env, uint64_t base,
-                      uint64_t size);
+int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size);
 
 /* Starts a boot_info for `protocol` with what the caller's environment says. */
 void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env);
 
-/* Adds the kernel image's range and normalises everything into bi->mem. */
+/*
+ * Adds the kernel image's range, applies the overlap rule (memmap_check_overlaps) and
+ * normalises everything into bi->mem.
+ */
 int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi);
 
 /*

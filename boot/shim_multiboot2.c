@@ -207,7 +207,7 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
         err = add_modules(&mb, &rs, bi);
     }
     for (uint32_t i = 0; i < bi->module_count && err == KEEL_OK; i++) {
-        err = shim_check_module(&rs, env, bi->modules[i].base, bi->modules[i].size);
+        err = shim_check_module(&rs, bi->modules[i].base, bi->modules[i].size);
     }
     take_framebuffer(&mb, bi);
     if (err == KEEL_OK && mb.rsdp_offset != 0) {

@@ -52,6 +52,12 @@
     X(KEEL_E_MEM_TOO_MANY, "memory map: too many entries")                                         \
     X(KEEL_E_MEM_NO_USABLE, "memory map: no usable memory")                                        \
     X(KEEL_E_MODULE_OVERLAPS_KERNEL, "modules: a module overlaps the kernel image")                \
+    X(KEEL_E_OVERLAP_MODULES, "modules: two modules overlap")                                      \
+    X(KEEL_E_OVERLAP_MODULE_INFO, "modules: a module overlaps the DTB or the multiboot2 info")     \
+    X(KEEL_E_OVERLAP_MODULE_RESERVED, "modules: a module lies in reserved, ACPI or bad memory")    \
+    X(KEEL_E_OVERLAP_INFO_KERNEL, "memory map: the DTB or multiboot2 info overlaps the kernel")    \
+    X(KEEL_E_OVERLAP_KERNEL_RESERVED,                                                              \
+      "memory map: reserved, ACPI or bad memory covers the kernel")                                \
     X(KEEL_E_MODULE_TOO_MANY, "modules: too many modules")                                         \
     X(KEEL_E_MODULE_NOT_IN_RAM, "modules: a module lies outside RAM")                              \
     /* ACPI */                                                                                     \

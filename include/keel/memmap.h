@@ -24,6 +24,32 @@ int memmap_normalise(const struct bi_mem_range *in, size_t in_count, struct bi_m
                      size_t out_cap, size_t *out_count);
 
 /*
+ * The one rule for what may overlap what. The claimed ranges fall into five classes:
+ * the kernel image, the loader's structure (DTB or multiboot2 information), modules
+ * (the initrd included), the framebuffer, and firmware memory (reserved, ACPI, bad).
+ * For each pair of classes the rule either lets two ranges share bytes (the
+ * normaliser's precedence then decides) or refuses them with the pair's own error:
+ *
+ *              kernel         info              module            framebuffer  firmware
+ *  kernel      -              INFO_KERNEL       MODULE_OVERLAPS_  FB_PLACEMENT KERNEL_RESERVED
+ *                                               KERNEL
+ *  info                       -                 MODULE_INFO       FB_PLACEMENT allowed
+ *  module                                       MODULES           FB_PLACEMENT MODULE_RESERVED
+ *  framebuffer                                                    allowed      allowed
+ *  firmware                                                                    allowed
+ *
+ * (errors are KEEL_E_OVERLAP_<name>, or KEEL_E_<name> where it says so). The loader's
+ * structure may lie in memory the firmware keeps: Keel only reads it, and reserved
+ * outranks boot_info, so those pages are never reclaimed. A framebuffer may lie in a
+ * reserved MMIO hole. Usable and bootloader-reclaimable RAM are no claims: anything
+ * may lie in them. Overlap means a shared byte, not a shared page: a module may end in
+ * the page where the loader's structure begins. Returns the normaliser's error for a
+ * bad entry (KEEL_E_MEM_ZERO_SIZE, _WRAP, _TYPE) first, then the first refused pair's
+ * error in input order, or KEEL_OK.
+ */
+int memmap_check_overlaps(const struct bi_mem_range *in, size_t in_count);
+
+/*
  * Takes `size` bytes (rounded up to whole pages) of usable RAM for a framebuffer that
  * Keel sets up itself (ramfb): the block sits at the top of the highest usable range
  * below 4 GiB that can hold it, aligned to `align` (a power of two; a page at least)

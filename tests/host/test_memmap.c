@@ -219,9 +219,82 @@ static void random_case(uint64_t *seed, bool *all_ok)
     CHECK(out_count == saved_count && memcmp(out, saved, saved_count * sizeof(out[0])) == 0);
 }
 
+/*
+ * The overlap rule (keel/memmap.h), pair by pair, written out here again as the spec:
+ * each pair of claimed types is tried sharing one byte (the rule's answer), touching
+ * without sharing one (always allowed), and with usable RAM under both (no claim).
+ */
+static void overlap_rule(void)
+{
+    const uint32_t U = BI_MEM_USABLE, RS = BI_MEM_RESERVED;
+    const uint32_t S1 = BI_SRC_MB2_MMAP, S2 = BI_SRC_FDT_MEMORY;
+    enum { K, I, M, F, RSV, AR, AN, BD, N };
+    static const uint32_t type_of[N] = {
+        BI_MEM_KERNEL,   BI_MEM_BOOT_INFO,        BI_MEM_MODULE,   BI_MEM_FRAMEBUFFER,
+        BI_MEM_RESERVED, BI_MEM_ACPI_RECLAIMABLE, BI_MEM_ACPI_NVS, BI_MEM_BAD};
+    static const int kernel_row[N] = {KEEL_OK,
+                                      KEEL_E_OVERLAP_INFO_KERNEL,
+                                      KEEL_E_MODULE_OVERLAPS_KERNEL,
+                                      KEEL_E_FB_PLACEMENT,
+                                      KEEL_E_OVERLAP_KERNEL_RESERVED,
+                                      KEEL_E_OVERLAP_KERNEL_RESERVED,
+                                      KEEL_E_OVERLAP_KERNEL_RESERVED,
+                                      KEEL_E_OVERLAP_KERNEL_RESERVED};
+    static const int info_row[N] = {KEEL_E_OVERLAP_INFO_KERNEL,
+                                    KEEL_OK,
+                                    KEEL_E_OVERLAP_MODULE_INFO,
+                                    KEEL_E_FB_PLACEMENT,
+                                    KEEL_OK,
+                                    KEEL_OK,
+                                    KEEL_OK,
+                                    KEEL_OK};
+    static const int module_row[N] = {
+        KEEL_E_MODULE_OVERLAPS_KERNEL,  KEEL_E_OVERLAP_MODULE_INFO,
+        KEEL_E_OVERLAP_MODULES,         KEEL_E_FB_PLACEMENT,
+        KEEL_E_OVERLAP_MODULE_RESERVED, KEEL_E_OVERLAP_MODULE_RESERVED,
+        KEEL_E_OVERLAP_MODULE_RESERVED, KEEL_E_OVERLAP_MODULE_RESERVED};
+    unsigned pairs = 0;
+
+    for (int a = 0; a < N; a++) {
+        for (int b = 0; b < N; b++) {
+            int want = a == K   ? kernel_row[b]
+                       : a == I ? info_row[b]
+                       : a == M ? module_row[b]
+                       : b == K ? kernel_row[a]
+                       : b == I ? info_row[a]
+                       : b == M ? module_row[a]
+                                : KEEL_OK;
+            if (a == b && (a == K || a == I)) {
+                continue; /* there is one kernel image and one loader structure */
+            }
+            struct bi_mem_range share[] = {R(0x100000, 0x100000, U, S1),
+                                           R(0x120000, 0x1001, type_of[a], S1),
+                                           R(0x121000, 0x1000, type_of[b], S2)};
+            struct bi_mem_range touch[] = {R(0x100000, 0x100000, U, S1),
+                                           R(0x120000, 0x1000, type_of[a], S1),
+                                           R(0x121000, 0x1000, type_of[b], S2)};
+            CHECK_ERR(memmap_check_overlaps(share, 3), want);
+            CHECK_ERR(memmap_check_overlaps(touch, 3), KEEL_OK);
+            pairs++;
+        }
+    }
+    CHECK(pairs == N * N - 2);
+    /* Usable and bootloader-reclaimable RAM are no claims. */
+    struct bi_mem_range ram[] = {R(0x100000, 0x100000, U, S1),
+                                 R(0x100000, 0x100000, BI_MEM_BOOTLOADER_RECLAIMABLE, S2),
+                                 R(0x100000, 0x1000, BI_MEM_KERNEL, S1)};
+    CHECK_ERR(memmap_check_overlaps(ram, 3), KEEL_OK);
+    /* A bad entry is named before any pair, even one the rule refuses. */
+    struct bi_mem_range bad[] = {R(0x100000, 0x1000, BI_MEM_KERNEL, S1),
+                                 R(0x100000, 0x1000, RS, S1),
+                                 R(0xfffffffffffff000, 0x2000, RS, S1)};
+    CHECK_ERR(memmap_check_overlaps(bad, 3), KEEL_E_MEM_WRAP);
+}
+
 int main(void)
 {
     hand_cases();
+    overlap_rule();
     bool all_ok = true;
     const uint64_t seeds[] = {1, 42, 0xdeadbeef, 0x123456789};
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {

@@ -370,7 +370,8 @@ static void malformed(void)
     tag_mmap(b, map, 2, 24);
     end(b);
     expect(b, b->len, KEEL_E_MEM_WRAP, "wrapping memory entry");
-    map[0].type = 2;
+    /* Nothing usable; the reserved range stays clear of the kernel at KERNEL_BASE. */
+    map[0] = (struct e820){0x1000000, 0x1000000, 2};
     map[1] = (struct e820){0x0, 0xa0000, 3};
     begin(b);
     tag_mmap(b, map, 2, 24);
@@ -392,6 +393,25 @@ static void malformed(void)
     tag_module(b, 0x20000000, 0x20001000, "high");
     end(b);
     expect(b, b->len, KEEL_E_MODULE_NOT_IN_RAM, "module outside RAM");
+    /* The firmware's map says RAM and reserved for the same bytes: reserved wins, so a
+     * module there would lie in no module range. Refused, as is reserved over the kernel. */
+    map[1] = (struct e820){0x8000000, 0x10000, 2};
+    begin(b);
+    tag_mmap(b, map, 2, 24);
+    tag_module(b, 0x8008000, 0x8009000, "in-reserved");
+    end(b);
+    expect(b, b->len, KEEL_E_OVERLAP_MODULE_RESERVED, "module inside reserved memory");
+    map[1] = (struct e820){KERNEL_BASE + 0x8000, 0x1000, 2};
+    begin(b);
+    tag_mmap(b, map, 2, 24);
+    end(b);
+    expect(b, b->len, KEEL_E_OVERLAP_KERNEL_RESERVED, "reserved memory inside the kernel image");
+    begin(b);
+    tag_mmap(b, map, 1, 24);
+    tag_module(b, 0x400000, 0x402000, "one");
+    tag_module(b, 0x401000, 0x403000, "two");
+    end(b);
+    expect(b, b->len, KEEL_E_OVERLAP_MODULES, "two modules that share bytes");
     begin(b);
     tag_mmap(b, map, 1, 24);
     for (unsigned i = 0; i < BI_MODULE_MAX + 1; i++) {

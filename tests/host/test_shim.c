@@ -262,6 +262,30 @@ static void damaged(const uint8_t *dtb)
     fdt_del_node(c, fdt_path_offset(c, "/memory@40000000"));
     fdt_del_node(c, fdt_path_offset(c, "/memory@60000000"));
     expect_edit(c, false, KEEL_E_MEM_NO_USABLE, "no memory nodes");
+    /* The overlap rule (keel/memmap.h) on real trees. Firmware memory over the kernel. */
+    c = edit_copy(dtb);
+    node = fdt_add_subnode(c, fdt_path_offset(c, "/reserved-memory"), "over-kernel@40210000");
+    fdt_setprop(c, node, "reg", "\x40\x21\0\0\0\0\x10\0", 8);
+    expect_edit(c, true, KEEL_E_OVERLAP_KERNEL_RESERVED, "reserved-memory child over the kernel");
+    c = edit_copy(dtb);
+    fdt_add_mem_rsv(c, 0x40210000, 0x1000);
+    expect_edit(c, true, KEEL_E_OVERLAP_KERNEL_RESERVED, "/memreserve/ over the kernel");
+    /* An initrd over the DTB's own bytes (the firmware's /memreserve/ there taken out). */
+    c = edit_copy(dtb);
+    fdt_del_mem_rsv(c, 0);
+    chosen = fdt_path_offset(c, "/chosen");
+    fdt_setprop_u32(c, chosen, "linux,initrd-start", DTB_PA + 0x100);
+    fdt_setprop_u32(c, chosen, "linux,initrd-end", DTB_PA + 0x100 + INITRD_SIZE);
+    expect_edit(c, false, KEEL_E_OVERLAP_MODULE_INFO, "initrd over the DTB");
+    /* A /memreserve/ around the initrd is the firmware's, not the loader's mark on it. */
+    c = edit_copy(dtb);
+    fdt_add_mem_rsv(c, INITRD_PA - 0x1000, INITRD_SIZE + 0x2000);
+    expect_edit(c, true, KEEL_E_OVERLAP_MODULE_RESERVED, "/memreserve/ around the initrd");
+    c = edit_copy(dtb);
+    fdt_add_mem_rsv(c, INITRD_PA, INITRD_SIZE);
+    expect_edit(c, true, KEEL_OK, "the loader's /memreserve/ of the initrd itself");
+    CHECK(range_is(INITRD_PA, BI_MEM_MODULE, BI_SRC_INITRD));
+
     c = edit_copy(dtb);
     fdt_setprop_string(c, fdt_path_offset(c, "/chosen"), "stdout-path", "/soc/serial@7e215040");
     expect_edit(c, true, KEEL_OK, "stdout-path to a non-PL011");
