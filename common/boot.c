@@ -18,11 +18,6 @@ static struct boot_info boot_info;
 /* Linker-script symbols bounding the whole image. */
 extern const char __kernel_start[], __kernel_end[];
 
-uint64_t kernel_pa(const void *va)
-{
-    return arch_kernel_phys_base() + (uint64_t)((const char *)va - __kernel_start);
-}
-
 static const void *early_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 {
     (void)ctx;

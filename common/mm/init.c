@@ -8,6 +8,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/errors.h>
+#include <keel/image.h>
 #include <keel/init.h>
 #include <keel/layout.h>
 #include <keel/mm.h>

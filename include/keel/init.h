@@ -17,9 +17,6 @@
 noreturn void keel_boot_multiboot2(uint32_t magic, uint64_t info_pa, uint32_t entry_state);
 noreturn void keel_boot_fdt(uint64_t dtb_pa, uint32_t entry_state, const char *loader);
 
-/* The physical address of a byte of Keel's own image (code, data or bss). */
-uint64_t kernel_pa(const void *va);
-
 /* Prints "keel: error: <keel_strerror(err)>" and exits with KEEL_EXIT_BAD_INPUT. */
 noreturn void keel_fail(int err);
 
