@@ -13,7 +13,7 @@ noreturn void keel_start(struct boot_info *bi)
     const char *phase;
 
     keel_summary(bi);
-    int err = mm_init(bi, &km, &phase);
+    int err = mm_kernel_init(bi, &km, &phase);
 
     if (err != KEEL_OK) {
         keel_fail_in(phase, err);
