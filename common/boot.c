@@ -7,6 +7,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/errors.h>
+#include <keel/image.h>
 #include <keel/init.h>
 #include <keel/ramfb.h>
 #include <keel/shim.h>
@@ -18,14 +19,6 @@
  */
 static struct boot_info boot_info;
 
-/* Linker-script symbols bounding the whole image. */
-extern const char __kernel_start[], __kernel_end[];
-
-uint64_t kernel_pa(const void *va)
-{
-    return arch_kernel_phys_base() + (uint64_t)((const char *)va - __kernel_start);
-}
-
 static const void *early_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 {
     (void)ctx;
@@ -34,9 +27,12 @@ static const void *early_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 
 static struct shim_env kernel_env(uint32_t entry_state)
 {
+    struct keel_image image;
+
+    image_describe(&image);
     return (struct shim_env){
-        .kernel_base = arch_kernel_phys_base(),
-        .kernel_size = (uint64_t)(__kernel_end - __kernel_start),
+        .kernel_base = image.phys_base,
+        .kernel_size = image.virt.end - image.virt.start,
         .entry_state = entry_state,
         .phys_ptr = early_phys_ptr,
         .ctx = NULL,

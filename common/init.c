@@ -49,7 +49,7 @@ noreturn void keel_main(const struct keel_entry *entry)
     keel_summary(bi);
 
     /* Frames, Keel's own page tables, the heap, the module list, the boot info reclaimed. */
-    err = mm_init(bi, &km, &stage);
+    err = mm_kernel_init(bi, &km, &stage);
     if (err != KEEL_OK) {
         fail(stage, err);
     }

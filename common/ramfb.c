@@ -8,7 +8,7 @@
 #include <keel/arch.h>
 #include <keel/boot_info.h>
 #include <keel/errors.h>
-#include <keel/init.h>
+#include <keel/image.h>
 #include <keel/memmap.h>
 #include <keel/ramfb.h>
 

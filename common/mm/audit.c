@@ -10,6 +10,7 @@
 #define LOWER_HALF_END 0x0000800000000000
 
 struct audit {
+    const struct mm_state *mm;
     const struct kernel_memory *km;
     int err;
 };
@@ -35,17 +36,17 @@ static int audit_leaf(void *arg, const struct pt_mapping *m)
         a->err = KEEL_E_MM_AUDIT_WX;
     } else if (m->va.va < LOWER_HALF_END && !listed_identity(a->km, m)) {
         a->err = KEEL_E_MM_AUDIT_IDENTITY;
-    } else if (mm_range_has_guard(m->va.va, m->size)) {
+    } else if (mm_range_has_guard(a->mm, m->va.va, m->size)) {
         a->err = KEEL_E_MM_AUDIT_GUARD;
     }
     /* A non-zero return stops the walk at the first offence. */
     return a->err;
 }
 
-int mm_audit(const struct address_space *as, const struct kernel_memory *km)
+int mm_audit(const struct mm_state *mm, const struct kernel_memory *km)
 {
-    struct audit a = {.km = km, .err = KEEL_OK};
-    int err = pt_walk(&as->pt, audit_leaf, &a);
+    struct audit a = {.mm = mm, .km = km, .err = KEEL_OK};
+    int err = pt_walk(&mm->as->pt, audit_leaf, &a);
 
     return a.err != KEEL_OK ? a.err : err;
 }

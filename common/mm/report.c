@@ -6,14 +6,13 @@
 #include "mm_internal.h"
 
 /* "rwx" letters of a leaf's rights; "---" when unmapped, "mixed" when pages differ. */
-static const char *rights_of(const struct mm_region *r)
+static const char *rights_of(const struct mm_state *mm, const struct mm_region *r, char buf[4])
 {
-    static char buf[4];
     struct pt_mapping m;
     pt_flags_t first = 0;
 
     for (uint64_t off = 0; off < r->size; off += PAGE_SIZE) {
-        pt_flags_t f = arch_query_mapping(&mm.as->pt, va_add(r->va, off), &m) ? m.flags : 0;
+        pt_flags_t f = arch_query_mapping(&mm->as->pt, va_add(r->va, off), &m) ? m.flags : 0;
         if (off == 0) {
             first = f;
         } else if ((f & PT_RIGHTS_MASK) != (first & PT_RIGHTS_MASK)) {
@@ -27,13 +26,17 @@ static const char *rights_of(const struct mm_region *r)
     return buf;
 }
 
-static void section_json(const struct sink *s, const struct mm_region *r, bool first)
+static void section_json(const struct sink *s, const struct mm_state *mm, const struct mm_region *r,
+                         bool first)
 {
+    char rights[4];
+
     sink_printf(s,
                 "%s{\"name\": \"%s\", \"vbase\": \"0x%llx\", \"pbase\": \"0x%llx\", "
                 "\"size\": \"0x%llx\", \"rights\": \"%s\"}",
                 first ? "" : ", ", r->name, (unsigned long long)r->va.va,
-                (unsigned long long)r->pa.pa, (unsigned long long)r->size, rights_of(r));
+                (unsigned long long)r->pa.pa, (unsigned long long)r->size,
+                rights_of(mm, r, rights));
 }
 
 /* Which leaf sizes the direct map uses: bit 0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB. */
@@ -47,9 +50,10 @@ static int note_direct_leaf(void *arg, const struct pt_mapping *m)
     return 0;
 }
 
-void mm_report_json(const struct sink *s, const struct kernel_memory *km)
+void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
+                       const struct kernel_memory *km)
 {
-    const struct frame_alloc *fa = &mm.frames;
+    const struct frame_alloc *fa = &mm->frames;
     unsigned sizes = 0;
     struct mm_region stack = {.name = "boot_stack",
                               .va = km->boot_stack.bottom,
@@ -57,7 +61,7 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
                               .size = km->boot_stack.top.va - km->boot_stack.bottom.va};
     struct pt_mapping m;
 
-    if (arch_query_mapping(&mm.as->pt, stack.va, &m)) {
+    if (arch_query_mapping(&mm->as->pt, stack.va, &m)) {
         stack.pa = m.pa;
     }
     sink_printf(s, "\"mm\": {\"frames_total\": %llu, \"frames_free\": %llu, \"frames_by_owner\": {",
@@ -66,12 +70,12 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
         sink_printf(s, "%s\"%s\": %llu", o == 1 ? "" : ", ", frame_owner_name(o),
                     (unsigned long long)fa->frames_by_owner[o]);
     }
-    pt_walk(&mm.as->pt, note_direct_leaf, &sizes);
+    pt_walk(&mm->as->pt, note_direct_leaf, &sizes);
     sink_printf(s,
                 "}, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
                 "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
-                mm.as->pt.table_pages, (unsigned long long)HEAP_VBASE,
-                (unsigned long long)mm.heap_mapped, (unsigned long long)DIRECT_MAP_BASE);
+                mm->as->pt.table_pages, (unsigned long long)HEAP_VBASE,
+                (unsigned long long)mm->heap_mapped, (unsigned long long)DIRECT_MAP_BASE);
     const char *names[] = {"4K", "2M", "1G"};
     bool first = true;
     for (unsigned i = 0; i < 3; i++) {
@@ -81,11 +85,11 @@ void mm_report_json(const struct sink *s, const struct kernel_memory *km)
         }
     }
     sink_printf(s, "]}, \"sections\": [");
-    section_json(s, &km->text, true);
-    section_json(s, &km->rodata, false);
-    section_json(s, &km->data, false);
-    section_json(s, &stack, false);
+    section_json(s, mm, &km->text, true);
+    section_json(s, mm, &km->rodata, false);
+    section_json(s, mm, &km->data, false);
+    section_json(s, mm, &stack, false);
     sink_printf(s, "], \"identity_mappings\": %zu, \"stacks\": %llu, \"allocations\": %llu}",
-                km->identity_count, (unsigned long long)mm.stack_count,
-                (unsigned long long)mm.allocations);
+                km->identity_count, (unsigned long long)mm->stack_count,
+                (unsigned long long)mm->allocations);
 }

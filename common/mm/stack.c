@@ -11,38 +11,38 @@
 #define STACK_SLOT_SIZE (STACK_SLOT_PAGES * PAGE_SIZE)
 #define STACK_SLOT_MAX 4096u
 
-int mm_stack_alloc(size_t pages, struct stack *out)
+int mm_stack_alloc_in(struct mm_state *mm, size_t pages, struct stack *out)
 {
     if (pages == 0 || pages >= STACK_SLOT_PAGES) {
         return KEEL_E_INVALID;
     }
-    if (mm.stack_count >= STACK_SLOT_MAX) {
+    if (mm->stack_count >= STACK_SLOT_MAX) {
         return KEEL_E_MM_STACKS;
     }
-    uint64_t guard = STACKS_VBASE + mm.stack_count * STACK_SLOT_SIZE;
+    uint64_t guard = STACKS_VBASE + mm->stack_count * STACK_SLOT_SIZE;
     paddr_t pa;
-    int err = frame_alloc_run(&mm.frames, pages, 1, FRAME_OWNER_STACKS, &pa);
+    int err = frame_alloc_run(&mm->frames, pages, 1, FRAME_OWNER_STACKS, &pa);
     if (err != KEEL_OK) {
         return err;
     }
-    err = arch_map_section(&mm.as->pt, va_init(guard + PAGE_SIZE), pa, pages * PAGE_SIZE,
+    err = arch_map_section(&mm->as->pt, va_init(guard + PAGE_SIZE), pa, pages * PAGE_SIZE,
                            PT_READ | PT_WRITE);
     if (err != KEEL_OK) {
-        frame_free(&mm.frames, pa, pages, FRAME_OWNER_STACKS);
+        frame_free(&mm->frames, pa, pages, FRAME_OWNER_STACKS);
         return err;
     }
-    mm.stack_count++;
+    mm->stack_count++;
     *out = (struct stack){.guard = va_init(guard),
                           .bottom = va_init(guard + PAGE_SIZE),
                           .top = va_init(guard + PAGE_SIZE + pages * PAGE_SIZE)};
     return KEEL_OK;
 }
 
-bool mm_range_has_guard(uint64_t va, uint64_t size)
+bool mm_range_has_guard(const struct mm_state *mm, uint64_t va, uint64_t size)
 {
     uint64_t end = va + size;
 
-    if (mm.boot_guard != 0 && va < mm.boot_guard + PAGE_SIZE && mm.boot_guard < end) {
+    if (mm->boot_guard != 0 && va < mm->boot_guard + PAGE_SIZE && mm->boot_guard < end) {
         return true;
     }
     uint64_t region_end = STACKS_VBASE + STACK_SLOT_MAX * STACK_SLOT_SIZE;
@@ -58,9 +58,9 @@ bool mm_range_has_guard(uint64_t va, uint64_t size)
     return next_guard < end && next_guard < region_end;
 }
 
-bool mm_is_guard_page(uint64_t va)
+bool mm_is_guard_page_in(const struct mm_state *mm, uint64_t va)
 {
-    if (mm.boot_guard != 0 && va - mm.boot_guard < PAGE_SIZE) {
+    if (mm->boot_guard != 0 && va - mm->boot_guard < PAGE_SIZE) {
         return true;
     }
     /* Every slot's first page is a guard, handed out or not: none is ever mapped. */

@@ -37,7 +37,4 @@ noreturn void keel_main(const struct keel_entry *entry);
 struct kernel_memory;
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km);
 
-/* The physical address of a byte of Keel's own image (code, data or bss). */
-uint64_t kernel_pa(const void *va);
-
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The memory sequence's result, and the kernel's view of physical memory after it. */
+/* The memory sequence: its state and result, and the kernel's view of memory after it. */
 #ifndef KEEL_MM_H
 #define KEEL_MM_H
 
@@ -12,7 +12,9 @@
 #include <keel/fmt.h>
 #include <keel/frame_alloc.h>
 #include <keel/heap.h>
+#include <keel/image.h>
 #include <keel/page_table.h>
+#include <keel/report.h>
 
 /* A virtual range and what backs it. */
 struct mm_region {
@@ -62,11 +64,88 @@ struct kernel_memory {
     size_t identity_count;
 };
 
+#define MM_BOOT_EXTENTS 256u
+
 /*
- * Runs the memory sequence of docs/memory.md on `bi`. On failure returns a keel_err
- * and points *phase at the step's name; nothing running is unmapped on that path.
+ * What the memory sequence needs besides the arch hooks: the image it maps, and the two
+ * points at which a running kernel and a host test cannot be the same machine. The
+ * kernel's environment (common/mm/kernel.c) switches the CPU; the host test of the
+ * whole sequence (tests/host/mm) fakes both.
  */
-int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase);
+struct mm_env {
+    struct keel_image image;
+    /*
+     * Steps 5 and 6: makes `pt` live, then moves the consoles onto their mappings in it:
+     * the console's registers at `console_va` (0: none) and the framebuffer's first
+     * pixel at `fb_va` (0: none). Nothing may print from its start to its end. The
+     * kernel's calls arch_tlb_switch() and arch_fb_reinit(). Never fails.
+     */
+    void (*switch_table)(void *ctx, const struct page_table *pt, uint64_t console_va,
+                         uint64_t fb_va);
+    /*
+     * Once the table is live: a pointer through which [va, va + len) of the kernel's
+     * address space (the direct map, the heap) is reached, or NULL. The kernel's is `va`
+     * itself.
+     */
+    void *(*live_ptr)(void *ctx, uint64_t va, uint64_t len);
+    void *ctx;
+};
+
+/*
+ * The memory sequence's state: everything mm_init() builds and the services after it
+ * use. The caller owns it (the kernel keeps one, in common/mm/kernel.c) and passes it;
+ * it is read-only for everyone but common/mm.
+ */
+struct mm_state {
+    struct mm_env env;
+    const struct boot_info *bi; /* the normalised map the direct map was built from */
+    struct frame_alloc frames;
+    struct frame_extent boot_extents[MM_BOOT_EXTENTS]; /* the extents until the heap is up */
+    struct alloc_fail fail;                            /* keel.fail_alloc: frames and heap */
+    struct heap heap;
+    struct address_space boot_as; /* the address space until the heap is up */
+    struct address_space *as;     /* &boot_as, then its copy on the heap (km->as) */
+    bool live;                    /* the kernel's table is the one the CPU uses */
+    uint64_t heap_mapped;
+    uint64_t boot_guard;     /* virtual address of the boot stack's guard page */
+    uint64_t boot_info_size; /* bytes mapped at BOOT_INFO_VBASE */
+    bool boot_info_reclaimed;
+    uint64_t console_va;
+    struct fb_mapping fb_map; /* vbase 0: no framebuffer mapped */
+    uint64_t stack_count;     /* slots handed out by mm_stack_alloc_in */
+    uint64_t allocations;     /* frame and heap allocations the sequence made */
+};
+
+/*
+ * Runs the memory sequence of docs/memory.md on `bi` into `mm`, which it resets first
+ * and which must stay in place (and `bi` readable) for as long as the kernel runs. On
+ * failure returns a keel_err and points *phase at the step's name; nothing running is
+ * unmapped on that path.
+ */
+int mm_init(struct mm_state *mm, const struct mm_env *env, const struct boot_info *bi,
+            struct kernel_memory *km, const char **phase);
+
+/*
+ * The services of one state. Each function below without the _in suffix is the same
+ * on the kernel's one state, for the rest of the kernel.
+ */
+const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len);
+void *kmalloc_in(struct mm_state *mm, size_t size);
+void kfree_in(struct mm_state *mm, void *ptr);
+int mm_stack_alloc_in(struct mm_state *mm, size_t pages, struct stack *out);
+bool mm_is_guard_page_in(const struct mm_state *mm, uint64_t va);
+bool mm_is_reclaimed_boot_info_in(const struct mm_state *mm, uint64_t va);
+const struct fb_mapping *mm_fb_mapping_in(const struct mm_state *mm);
+void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
+                       const struct kernel_memory *km);
+
+/* Removes a mapping from the kernel's table; KEEL_E_MM_PINNED for a pinned range. */
+int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
+
+/* ---- The kernel's one state (common/mm/kernel.c) ---- */
+
+/* mm_init() on the kernel's state, with its image and the real switch. */
+int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase);
 
 /*
  * A pointer to physical [pa, pa + len): through the direct map once the kernel's
@@ -74,15 +153,11 @@ int mm_init(const struct boot_info *bi, struct kernel_memory *km, const char **p
  */
 const void *mm_phys_ptr(uint64_t pa, uint64_t len);
 
-/* Removes a mapping from the kernel's table; KEEL_E_MM_PINNED for a pinned range. */
-int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
-
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);
 
 /* Fault naming: is `va` in a stack's guard page, or in the reclaimed boot info? */
 bool mm_is_guard_page(uint64_t va);
-bool mm_range_has_guard(uint64_t va, uint64_t size); /* any byte of it in a guard page */
 bool mm_is_reclaimed_boot_info(uint64_t va);
 
 /* The kernel heap (valid after step 7). */
@@ -90,7 +165,6 @@ void *kmalloc(size_t size);
 void kfree(void *ptr);
 
 /* The framebuffer's mapping in the kernel's table, or NULL when there is none. */
-struct fb_mapping;
 const struct fb_mapping *mm_fb_mapping(void);
 
 /* Writes the boot report's "mm" member (without a leading comma). */

@@ -239,9 +239,7 @@ static void shim(const char *path)
         CHECK(bi.framebuffer.source == BI_FB_NONE);
         uint64_t pa = reserve_ok(FB_SIZE, 2 * MIB);
         /* RAM starts at 1 GiB: the top of it below 4 GiB, 2 MiB-aligned, 1 MiB left above. */
-        uint64_t ram = strstr(path, "-128M-") ? 128 * MIB
-                       : strstr(path, "-3G-") ? 3 * GIB
-                                              : 8 * GIB;
+        uint64_t ram = test_qemu_dtb_ram(path);
         uint64_t top = GIB + ram < 4 * GIB ? GIB + ram : 4 * GIB;
         CHECK(pa == ((top - FB_SIZE) & ~(2 * MIB - 1)));
     } else {

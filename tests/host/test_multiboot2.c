@@ -151,31 +151,16 @@ static void standard(struct builder *b)
     end(b);
 }
 
-struct host_mem {
-    const uint8_t *blob;
-    size_t len;
-    uint64_t pa;
-};
-
-static const void *host_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
-{
-    const struct host_mem *m = ctx;
-    if (pa < m->pa || pa - m->pa > m->len || len > m->len - (pa - m->pa)) {
-        return NULL;
-    }
-    return m->blob + (pa - m->pa);
-}
-
 static struct boot_info bi;
 
 static int run_shim(const void *blob, size_t len, uint64_t pa, uint64_t kernel_size)
 {
-    struct host_mem mem = {blob, len, pa};
+    struct test_blob mem = {blob, len, pa};
     struct shim_env env = {
         .kernel_base = KERNEL_BASE,
         .kernel_size = kernel_size,
         .entry_state = 1,
-        .phys_ptr = host_phys_ptr,
+        .phys_ptr = test_blob_ptr,
         .ctx = &mem,
     };
     return shim_multiboot2(MB2_BOOTLOADER_MAGIC, blob, pa, len, &env, &bi);

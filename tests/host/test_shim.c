@@ -149,9 +149,7 @@ static void minimal(const uint8_t *dtb, size_t len)
 static void qemu_virt(const char *path, const uint8_t *dtb, size_t len)
 {
     CHECK_ERR(run(dtb, len, false, 0x40200000), KEEL_OK);
-    uint64_t mem = strstr(path, "-128M-") ? 128ull << 20
-                   : strstr(path, "-3G-") ? 3ull << 30
-                                          : 8ull << 30;
+    uint64_t mem = test_qemu_dtb_ram(path);
     uint32_t cpus = strstr(path, "-smp4-") ? 4 : 1;
     uint64_t total = 0;
     for (uint32_t i = 0; i < bi.mem_count; i++) {

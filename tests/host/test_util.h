@@ -62,6 +62,36 @@ static inline uint8_t *test_read_file(const char *path, size_t *size)
     return buf;
 }
 
+/* A loader's blob at its physical address, for a shim_env's phys_ptr (ctx: the blob). */
+struct test_blob {
+    const uint8_t *data;
+    size_t len;
+    uint64_t pa;
+};
+
+static inline const void *test_blob_ptr(void *ctx, uint64_t pa, uint64_t len)
+{
+    const struct test_blob *b = ctx;
+
+    if (pa < b->pa || pa - b->pa > b->len || len > b->len - (pa - b->pa)) {
+        return NULL;
+    }
+    return b->data + (pa - b->pa);
+}
+
+/* The RAM size a QEMU DTB's file name states ("virt-128M-...", "virt-3G-..."), or 0. */
+static inline uint64_t test_qemu_dtb_ram(const char *path)
+{
+    const char *p = strstr(path, "virt-");
+    char *unit;
+    unsigned long long n = p != NULL ? strtoull(p + strlen("virt-"), &unit, 10) : 0;
+
+    if (n == 0) {
+        return 0;
+    }
+    return *unit == 'G' ? (uint64_t)n << 30 : *unit == 'M' ? (uint64_t)n << 20 : 0;
+}
+
 /* A small deterministic generator (xorshift64*), so failures reproduce. */
 static inline uint64_t test_rand(uint64_t *state)
 {

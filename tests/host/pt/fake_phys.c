@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* A fake physical memory for the page-table tests: frames, failure injection, a TLB log. */
+/* Fake physical memory: a frame pool for the page-table tests, sparse RAM for the sequence's. */
 #include "fake_phys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <keel/errors.h>
 
@@ -153,4 +154,39 @@ struct pt_ops fake_phys_ops(struct fake_phys *fp, bool huge_1g, bool live)
         .ctx = fp,
         .huge_1g = huge_1g,
     };
+}
+
+void fake_ram_init(struct fake_ram *fr, uint64_t base, uint64_t size)
+{
+    void *mem =
+        mmap(NULL, (size_t)size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (mem == MAP_FAILED) {
+        fake_die("cannot reserve the RAM span", size);
+    }
+    *fr = (struct fake_ram){.mem = mem, .base = base, .size = size};
+}
+
+void fake_ram_add(struct fake_ram *fr, uint64_t base, uint64_t size)
+{
+    uint8_t *p = fake_ram_ptr(fr, base, size);
+
+    if (p == NULL || (base - fr->base) % PAGE_SIZE != 0 || size % PAGE_SIZE != 0 ||
+        mprotect(p, (size_t)size, PROT_READ | PROT_WRITE) != 0) {
+        fake_die("RAM range outside the span or not whole pages", base);
+    }
+}
+
+void fake_ram_fini(struct fake_ram *fr)
+{
+    munmap(fr->mem, (size_t)fr->size);
+    fr->mem = NULL;
+}
+
+void *fake_ram_ptr(const struct fake_ram *fr, uint64_t pa, uint64_t len)
+{
+    if (pa < fr->base || pa - fr->base > fr->size || len > fr->size - (pa - fr->base)) {
+        return NULL;
+    }
+    return fr->mem + (pa - fr->base);
 }

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's one memory state and its switch, and the memory API the rest of the kernel calls. */
+#include <stdint.h>
+
+#include <keel/arch.h>
+#include <keel/console.h>
+#include <keel/image.h>
+#include <keel/mm.h>
+
+/* The memory sequence's state for the running kernel; mm_kernel_init() passes it on. */
+static struct mm_state kernel_mm;
+
+/*
+ * Steps 5 and 6 on the CPU: the table goes live, then the serial console and the
+ * framebuffer console move to their new addresses, with the framebuffer console
+ * paused while its old mapping may be gone.
+ */
+static void kernel_switch(void *ctx, const struct page_table *pt, uint64_t console_va,
+                          uint64_t fb_va)
+{
+    (void)ctx;
+    console_fb_pause();
+    arch_tlb_switch(pt);
+    arch_fb_reinit(console_va);
+    console_fb_resume((void *)(uintptr_t)fb_va);
+}
+
+/* The kernel runs on the table it built, so a virtual address is its own pointer. */
+static void *kernel_live_ptr(void *ctx, uint64_t va, uint64_t len)
+{
+    (void)ctx;
+    (void)len;
+    return (void *)(uintptr_t)va;
+}
+
+int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase)
+{
+    struct mm_env env = {.switch_table = kernel_switch, .live_ptr = kernel_live_ptr};
+
+    image_describe(&env.image);
+    return mm_init(&kernel_mm, &env, bi, km, phase);
+}
+
+const void *mm_phys_ptr(uint64_t pa, uint64_t len)
+{
+    return mm_phys_ptr_in(&kernel_mm, pa, len);
+}
+
+int mm_stack_alloc(size_t pages, struct stack *out)
+{
+    return mm_stack_alloc_in(&kernel_mm, pages, out);
+}
+
+bool mm_is_guard_page(uint64_t va)
+{
+    return mm_is_guard_page_in(&kernel_mm, va);
+}
+
+bool mm_is_reclaimed_boot_info(uint64_t va)
+{
+    return mm_is_reclaimed_boot_info_in(&kernel_mm, va);
+}
+
+void *kmalloc(size_t size)
+{
+    return kmalloc_in(&kernel_mm, size);
+}
+
+void kfree(void *ptr)
+{
+    kfree_in(&kernel_mm, ptr);
+}
+
+const struct fb_mapping *mm_fb_mapping(void)
+{
+    return mm_fb_mapping_in(&kernel_mm);
+}
+
+void mm_report_json(const struct sink *s, const struct kernel_memory *km)
+{
+    mm_report_json_in(s, &kernel_mm, km);
+}
