@@ -10,6 +10,7 @@
 #include <keel/memmap.h>
 #include <keel/shim.h>
 
+#include "board_fdt.h"
 #include "cpio.h"
 #include "devicetree.h"
 #include "shim_internal.h"
@@ -99,66 +100,6 @@ static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct 
         }
     }
     return err;
-}
-
-/* The console from a node that is an arm,pl011; other UARTs leave the arch's default. */
-static void console_from_node(const struct fdt *fdt, const struct fdt_path *path,
-                              struct boot_info *bi)
-{
-    struct fdt_prop prop;
-    uint64_t base, size;
-    uint32_t count;
-    uint32_t node = path->node[path->depth - 1];
-    if (!fdt_get_prop(fdt, node, "compatible", &prop) || !fdt_prop_has_string(&prop, "arm,pl011")) {
-        return;
-    }
-    if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
-        fdt_translate(fdt, path, &base) != KEEL_OK) {
-        return;
-    }
-    bi->console.kind = BI_CONSOLE_PL011;
-    bi->console.base = base;
-}
-
-static bool stdout_node(const struct fdt *fdt, uint32_t chosen, const char *prop_name,
-                        struct fdt_path *path)
-{
-    struct fdt_prop prop;
-    if (!fdt_get_prop(fdt, chosen, prop_name, &prop)) {
-        return false;
-    }
-    const char *value = fdt_prop_string(&prop);
-    if (value == NULL) {
-        return false;
-    }
-    /* "serial0:115200n8": the part after ':' is UART options, not part of the path. */
-    size_t len = 0;
-    while (value[len] != '\0' && value[len] != ':') {
-        len++;
-    }
-    return fdt_find_path(fdt, value, len, path) == KEEL_OK;
-}
-
-static void find_console(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
-                         struct boot_info *bi)
-{
-    struct fdt_path path;
-    if (chosen_found && (stdout_node(fdt, chosen, "stdout-path", &path) ||
-                         stdout_node(fdt, chosen, "linux,stdout-path", &path))) {
-        console_from_node(fdt, &path, bi);
-        return;
-    }
-    /* No usable stdout-path: take the first enabled PL011 in the tree. */
-    path.depth = 0;
-    while (fdt_walk_next(fdt, &path)) {
-        struct fdt_prop prop;
-        uint32_t node = path.node[path.depth - 1];
-        if (fdt_get_prop(fdt, node, "compatible", &prop) &&
-            fdt_prop_has_string(&prop, "arm,pl011") && fdt_node_enabled(fdt, node)) {
-            console_from_node(fdt, &path, bi);
-            return;
-        }
-    }
 }
 
 static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
@@ -458,7 +399,8 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     }
     uint64_t fb_size;
     shim_fdt_framebuffer(&fdt, &bi->framebuffer, &fb_size);
-    find_console(&fdt, chosen_found, chosen, bi);
+    /* A console the DTB names but Keel cannot drive is the console's business to report. */
+    (void)board_find_console(&fdt, board_lookup(&fdt), &bi->console);
     bi->fw_cfg_base = shim_fdt_fw_cfg(&fdt);
     err = shim_finish(&rs, env, bi);
     return err != KEEL_OK ? err : shim_claim_framebuffer(&rs, bi, fb_size);

@@ -136,7 +136,7 @@ static noreturn void after_shim(int err, struct boot_info *bi)
         keel_fail(err);
     }
     timeline_mark("shim");
-    arch_console_setup(&bi->console);
+    console_uart_setup(&bi->console);
     setup_framebuffer(bi);
     timeline_mark("console");
     if (cmdline_flag(bi->cmdline, "keel.dump-info")) {

@@ -5,6 +5,7 @@
 
 #include <keel/arch.h>
 #include <keel/cmdline.h>
+#include <keel/console.h>
 #include <keel/init.h>
 #include <keel/layout.h>
 #include <keel/mm.h>
@@ -55,7 +56,7 @@ static void hold(void)
     uint64_t limit = hz != 0 ? 30 * hz : UINT64_C(1) << 36;
 
     kprintf("KEEL-HOLD\n");
-    while (arch_console_getc() < 0 && arch_cycles() - start < limit) {
+    while (console_getc() < 0 && arch_cycles() - start < limit) {
     }
 }
 

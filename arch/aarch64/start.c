@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/fmt.h>
 #include <keel/init.h>
 #include <keel/layout.h>
@@ -28,7 +29,16 @@ uint64_t a64_phys_base;
 
 noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el)
 {
+    /* The board's UART, from arch/aarch64/meson.build, until the DTB says otherwise. */
+    static const struct bi_console early_uart = {
+        .kind = BI_CONSOLE_PL011,
+        .reg_io_width = 4,
+        .base = A64_EARLY_UART_BASE,
+        .size = 0x1000,
+    };
+
     a64_exit_init(entry_el);
+    console_uart_start(&early_uart, false);
     keel_boot_fdt(dtb_pa, entry_el, "qemu");
 }
 

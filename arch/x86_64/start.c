@@ -4,6 +4,7 @@
 
 #include <keel/arch.h>
 #include <keel/boot_info.h>
+#include <keel/console.h>
 #include <keel/fmt.h>
 #include <keel/init.h>
 #include <x86/cpu.h>
@@ -12,11 +13,19 @@ _Static_assert(X86_EXIT_UNSUPPORTED_CPU == KEEL_EXIT_BAD_INPUT, "entry.S exit co
 
 const char arch_name[] = "x86_64";
 
+/* The PC's first serial port, which entry.S also uses for its one message. */
+static const struct bi_console com1 = {
+    .kind = BI_CONSOLE_NS16550_PIO,
+    .reg_io_width = 1,
+    .base = X86_COM1,
+    .size = 8,
+};
+
 noreturn void x86_start(uint32_t magic, uint64_t info_pa)
 {
     /* Exceptions first: anything after this that faults is reported. */
     x86_cpu_tables_init();
-    x86_uart_init(X86_COM1);
+    console_uart_start(&com1, false);
     x86_tsc_calibrate();
     keel_boot_multiboot2(magic, info_pa, BI_X86_PROTECTED32);
 }

@@ -25,16 +25,6 @@
 #define KEEL_EXIT_EXCEPTION 4 /* an unexpected CPU exception */
 
 /*
- * Write one byte to the early console (serial). Early; never fails; may be called
- * before the console is initialised, in which case the byte is dropped. Polls the
- * device with a bound, so it cannot hang on a missing UART.
- */
-void arch_console_putc(char c);
-
-/* One received byte from the serial console, or -1 when none is waiting. Never blocks. */
-int arch_console_getc(void);
-
-/*
  * Leave the machine with an exit code: under QEMU the process exits with it (the
  * mapping from the arch's exit device to the process status is in docs/targets.md).
  * Early; never returns; if no exit device answers, the CPU halts with interrupts off.
@@ -49,20 +39,6 @@ uint64_t arch_cycles_per_second(void);
 
 /* The counter value the entry code read at its first instruction. */
 uint64_t arch_entry_cycles(void);
-
-/*
- * Switch the early console to the device the boot shim found (bi->console). Called
- * once, early, right after the shim; a kind the arch does not drive is ignored and
- * the console stays where the entry code put it.
- */
-void arch_console_setup(const struct bi_console *console);
-
-/*
- * Physical address of the console's MMIO registers in use now, or 0 when the console
- * needs no mapping (a port-I/O UART). The memory sequence maps that page as device
- * memory and hands its new address to arch_fb_reinit(). Early; never fails.
- */
-uint64_t arch_console_mmio_base(void);
 
 /* Physical address at which the loader placed the first byte of Keel's image. Early. */
 uint64_t arch_kernel_phys_base(void);
@@ -111,8 +87,9 @@ bool arch_has_1g_pages(void);
  * from the identity map). Called once, on the boot stack, with interrupts off, after
  * the audit passed. The new table must map the running code, the boot stack, the
  * exception stacks and vectors at the same virtual addresses, and the identity
- * mappings listed for the switch. Never fails; nothing may print until
- * arch_fb_reinit() has run.
+ * mappings listed for the switch. Before the boot mapping goes it calls
+ * console_uart_suspend(), so that an MMIO console is not reached through it. Never
+ * fails; nothing may print until arch_fb_reinit() has run.
  */
 void arch_tlb_switch(const struct page_table *pt);
 
@@ -123,11 +100,11 @@ void arch_tlb_switch(const struct page_table *pt);
 void arch_tlb_invalidate(uint64_t va, uint64_t size);
 
 /*
- * Re-points the early console at its mapping in the new table, right after
- * arch_tlb_switch(). `console_mmio` is the virtual address at which the common
- * sequence mapped the console device (bi->console, device memory), or 0 when the
- * console needs no mapping (port I/O). The framebuffer console joins here later.
- * Never fails.
+ * The devices' move to the new table, right after arch_tlb_switch(). `console_mmio` is
+ * the virtual address at which the common sequence mapped the console UART's page
+ * (console_uart_mmio_base(), device memory), or 0 when it needs no mapping (port I/O,
+ * or no console). The hook hands it to console_uart_remap(), which re-points the
+ * UART's driver, and does whatever else the arch's devices need. Never fails.
  */
 void arch_fb_reinit(uint64_t console_mmio);
 

@@ -31,13 +31,6 @@ int a64_exit_in_progress(int *code);
 /* Masks interrupts and waits forever (entry.S). */
 noreturn void a64_halt(void);
 
-/* Console output for code that must not depend on common/ (the exception path). */
-void a64_console_write(const char *s);
-void a64_console_hex(uint64_t v);
-
-/* Points the PL011 driver at `base` (a virtual address; 0 silences it). */
-void a64_console_move(uintptr_t base);
-
 /*
  * Makes the tree at `root` live in TTBR0_EL1 and TTBR1_EL1 (ttbr_switch.S). kernel_to_phys
  * is the load address minus KERNEL_VBASE; the new table must map .text at its identity
