@@ -11,6 +11,7 @@
 #include <keel/uart.h>
 
 #include "board_fdt.h"
+#include "shim_internal.h"
 
 /*
  * One row per board that needs a fact its DTB does not give. A board whose DTB names
@@ -216,4 +217,117 @@ int board_find_console(const struct fdt *fdt, const struct board *board, struct 
     }
     *out = board->console;
     return KEEL_OK;
+}
+
+/* ---- The early plan ---- */
+
+static void plan_add(struct board_early *p, uint64_t base, uint64_t size, pt_flags_t mem)
+{
+    if (size == 0 || base + size < base) {
+        return; /* the shim refuses such ranges with its own error */
+    }
+    if (p->range_count == BOARD_EARLY_MAX) {
+        p->ranges_dropped++;
+        return;
+    }
+    p->ranges[p->range_count++] = (struct board_range){.base = base, .size = size, .mem = mem};
+}
+
+static void plan_ram(void *ctx, uint64_t base, uint64_t size)
+{
+    plan_add(ctx, base, size, PT_MEM_NORMAL);
+}
+
+/* Takes [base, base + size) out of every RAM range, splitting a range it falls inside. */
+static void plan_cut(void *ctx, uint64_t base, uint64_t size)
+{
+    struct board_early *p = ctx;
+    uint64_t end = base + size < base ? UINT64_MAX : base + size;
+
+    for (uint32_t i = 0; i < p->range_count; i++) {
+        struct board_range *r = &p->ranges[i];
+        uint64_t r_end = r->base + r->size;
+        if (r->mem != PT_MEM_NORMAL || !overlaps(r->base, r->size, base, end - base)) {
+            continue;
+        }
+        if (r_end > end) {
+            plan_add(p, end, r_end - end, PT_MEM_NORMAL); /* the part above the cut */
+        }
+        r->size = base > r->base ? base - r->base : 0; /* the part below it, maybe none */
+    }
+}
+
+/* /reserved-memory children with no-map: memory the firmware keeps even from reads. */
+static void plan_no_map(const struct fdt *fdt, struct board_early *p)
+{
+    struct fdt_path rm, path;
+    struct fdt_prop prop;
+    uint32_t child;
+
+    if (fdt_find_path(fdt, "/reserved-memory", 16, &rm) != KEEL_OK) {
+        return;
+    }
+    for (bool ok = fdt_first_child(fdt, rm.node[1], &child); ok;
+         ok = fdt_next_sibling(fdt, child, &child)) {
+        if (fdt_node_enabled(fdt, child) && fdt_get_prop(fdt, child, "no-map", &prop)) {
+            fdt_path_child(&path, 2, &rm, child);
+            each_reg(fdt, &path, plan_cut, p);
+        }
+    }
+}
+
+/* Drops the ranges the cuts emptied, keeping the order. */
+static void plan_compact(struct board_early *p)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < p->range_count; i++) {
+        if (p->ranges[i].size != 0) {
+            p->ranges[n++] = p->ranges[i];
+        }
+    }
+    p->range_count = n;
+}
+
+static bool in_plan(const struct board_early *p, uint64_t base, uint64_t size)
+{
+    for (uint32_t i = 0; i < p->range_count; i++) {
+        if (overlaps(p->ranges[i].base, p->ranges[i].size, base, size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Framebuffers larger than this are not mapped early: no mode a console draws needs
+ * more (8192 x 8192 at 32 bpp), and a bad DTB does not get to map gigabytes.
+ */
+#define PLAN_FB_MAX (UINT64_C(256) << 20)
+
+void board_early_plan(const void *dtb, size_t avail, struct board_early *p)
+{
+    struct fdt fdt;
+    struct bi_framebuffer fb;
+    uint64_t fb_size;
+
+    memset(p, 0, sizeof(*p));
+    p->dtb_error = dtb != NULL ? fdt_init(&fdt, dtb, avail) : KEEL_E_FDT_TOTALSIZE;
+    if (p->dtb_error != KEEL_OK) {
+        return;
+    }
+    p->board = board_lookup(&fdt);
+    p->console_error = board_find_console(&fdt, p->board, &p->console);
+    p->fw_cfg_base = shim_fdt_fw_cfg(&fdt);
+    each_memory(&fdt, plan_ram, p);
+    plan_no_map(&fdt, p);
+    plan_compact(p);
+    /*
+     * In mapped RAM it is reachable already; outside (an MMIO hole, or a no-map
+     * reservation the firmware keeps it in) it is mapped write-combining.
+     */
+    if (shim_fdt_framebuffer(&fdt, &fb, &fb_size) && fb_size <= PLAN_FB_MAX &&
+        !in_plan(p, fb.base, fb_size)) {
+        plan_add(p, fb.base, fb_size, PT_MEM_WC);
+    }
 }

@@ -5,6 +5,7 @@
 #include <keel/arch.h>
 #include <keel/boot_info.h>
 #include <keel/console.h>
+#include <keel/errors.h>
 #include <keel/fmt.h>
 #include <keel/init.h>
 #include <x86/cpu.h>
@@ -62,6 +63,13 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
         return 0;
     }
     return (const void *)(uintptr_t)pa;
+}
+
+/* entry.S's window holds everything below 4 GiB already; nothing is ever added to it. */
+int arch_early_map(uint64_t pa, uint64_t size, uint32_t mem)
+{
+    (void)mem;
+    return arch_early_phys_ptr(pa, size) != 0 ? KEEL_OK : KEEL_E_BOOT_MAP_RANGE;
 }
 
 /*

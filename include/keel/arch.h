@@ -44,19 +44,32 @@ uint64_t arch_entry_cycles(void);
 uint64_t arch_kernel_phys_base(void);
 
 /*
- * During the shim, physical memory is reachable 1:1 through the entry code's boot
- * page tables up to an arch-defined limit. Returns a pointer to [pa, pa + len), or
- * NULL when that range lies (partly) outside the window or wraps. Early; never fails.
+ * The boot identity map, until arch_tlb_switch(). Each arch's entry code maps what it
+ * must; the board layer (common/board_early.c) adds what the DTB describes through
+ * arch_early_map: RAM (`mem` PT_MEM_NORMAL), a framebuffer (PT_MEM_WC) and device
+ * registers (PT_MEM_DEVICE), page-aligned, never page 0. Mapping memory fills only what
+ * is not mapped yet; a device range that overlaps memory of another type is refused
+ * with KEEL_E_BOOT_MAP_CONFLICT, a full table pool gives KEEL_E_BOOT_MAP_FULL, and a
+ * range the map cannot hold KEEL_E_BOOT_MAP_RANGE. aarch64 builds its map from these
+ * calls; x86_64's entry code maps [0, 4 GiB) already, and the hook only says whether a
+ * range lies inside it. Early; never fails for a range that is mapped already.
+ */
+int arch_early_map(uint64_t pa, uint64_t size, uint32_t mem);
+
+/*
+ * Physical memory through the boot identity map: a pointer to [pa, pa + len), or NULL
+ * when some byte of it is not mapped as normal memory (aarch64: RAM and what entry.S
+ * mapped, the image and the DTB; x86_64: [4 KiB, 4 GiB)) or the range wraps. Early;
+ * never fails; after arch_tlb_switch() every range is outside.
  */
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len);
 
 /*
- * The same for device registers during the shim: a pointer through which
- * [pa, pa + len) is reached as uncached device memory (aarch64: the Device-nGnRnE part
- * of the boot identity map, below A64_IDMAP_DEVICE_END; x86_64: the [0, 4 GiB) boot
- * window), or NULL when the range lies (partly) outside it or wraps. Only naturally
- * aligned volatile accesses of the register's own width may be made through it. Early;
- * never fails; after arch_tlb_switch() every range is outside.
+ * The same for device registers: a pointer through which [pa, pa + len) is reached as
+ * uncached device memory (aarch64: the pages mapped Device-nGnRnE; x86_64: the
+ * [0, 4 GiB) window, whose MMIO holes the firmware's MTRRs make uncached), or NULL.
+ * Only naturally aligned volatile accesses of the register's own width may be made
+ * through it. Early; never fails; after arch_tlb_switch() every range is outside.
  */
 volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len);
 

@@ -7,14 +7,6 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-/* Board constants come from arch/aarch64/meson.build (the a64_boards table). */
-#ifndef A64_EARLY_UART_BASE
-#error "A64_EARLY_UART_BASE must come from the board entry in arch/aarch64/meson.build"
-#endif
-#ifndef A64_IDMAP_DEVICE_END
-#error "A64_IDMAP_DEVICE_END must come from the board entry in arch/aarch64/meson.build"
-#endif
-
 /* The C entry: MMU on, running at KERNEL_VBASE on the boot stack, vectors set, BSS clear. */
 noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el);
 
@@ -42,6 +34,7 @@ void a64_ttbr_switch(uint64_t root, uint64_t kernel_to_phys);
 extern bool a64_mmu_switched;
 
 /* Symbols of entry.S and vectors.S. */
+extern char a64_boot_pgtables[];
 extern char a64_vectors[];
 extern char a64_exception_stack_top[];
 
