@@ -59,7 +59,7 @@ static void start_console(const struct board_early *plan)
 static void map_memory(const struct board_early *plan)
 {
     int err = plan->ranges_dropped != 0 ? KEEL_E_BOOT_MAP_FULL : KEEL_OK;
-    uint64_t at = 0;
+    uint32_t missed = plan->ranges_dropped;
 
     for (uint32_t i = 0; i < plan->range_count; i++) {
         const struct board_range *r = &plan->ranges[i];
@@ -67,14 +67,15 @@ static void map_memory(const struct board_early *plan)
         base = base < PAGE_SIZE ? PAGE_SIZE : base; /* page 0 stays unmapped: NULL faults */
         uint64_t end = (r->base + r->size) & ~(uint64_t)(PAGE_SIZE - 1);
         int e = base < end ? arch_early_map(base, end - base, r->mem) : KEEL_OK;
-        if (e != KEEL_OK && err == KEEL_OK) {
-            err = e;
-            at = base;
+        if (e != KEEL_OK) {
+            err = err == KEEL_OK ? e : err;
+            missed++;
         }
     }
     if (err != KEEL_OK) {
-        kprintf("keel: warning: %s; memory from 0x%llx is not reachable before the switch\n",
-                keel_strerror(err), (unsigned long long)at);
+        kprintf("keel: warning: %s; %u memory ranges of the DTB are not reachable before the "
+                "switch\n",
+                keel_strerror(err), (unsigned)missed);
     }
 }
 

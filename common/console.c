@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel console: kprintf and the sinks it feeds (a UART through its driver, and the
- * framebuffer). */
+/* The kernel console: kprintf and its sinks, a UART through its driver and the framebuffer. */
 #include <stdarg.h>
 #include <stdbool.h>
 

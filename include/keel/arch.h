@@ -16,6 +16,11 @@
  *
  * "Early" below means: running on the boot stack the entry code set up, BSS cleared,
  * exception vectors installed, on the loader's (or the entry code's) page tables.
+ *
+ * The console is no hook: its UARTs are drivers (drivers/uart/) that common/console.c
+ * drives through the early windows below; an arch with port I/O provides the inline
+ * accessors of <arch/pio.h>. Board facts are no hook either: they come from the DTB
+ * and boot/board.c.
  */
 
 /* Exit codes the kernel leaves QEMU with. docs/boot-report.md lists them. */

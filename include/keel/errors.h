@@ -96,7 +96,8 @@
     X(KEEL_E_CONSOLE_UNREACHABLE, "console: the UART's registers are not reachable early")         \
     X(KEEL_E_CONSOLE_ABSENT, "console: the UART's registers do not answer as its driver's device") \
     X(KEEL_E_CONSOLE_TIMEOUT, "console: the UART did not take a character in time")                \
-    X(KEEL_E_BOOT_MAP_FULL, "boot map: the boot page-table pool is used up")                       \
+    X(KEEL_E_BOOT_MAP_FULL,                                                                        \
+      "boot map: more memory ranges than the boot identity map has room for")                      \
     X(KEEL_E_BOOT_MAP_CONFLICT, "boot map: a device range overlaps memory mapped as another type") \
     X(KEEL_E_BOOT_MAP_RANGE, "boot map: range is misaligned or beyond the boot identity map")
 
