@@ -73,6 +73,17 @@ bool fdt_prop_has_string(const struct fdt_prop *prop, const char *str);
 /* True when the node's status is absent, "okay" or "ok". */
 bool fdt_node_enabled(const struct fdt *fdt, uint32_t node);
 
+/* A /memory node: device_type "memory", or without device_type a name "memory[@...]". */
+bool fdt_is_memory_node(const struct fdt *fdt, uint32_t node);
+
+/*
+ * The path of `child` below the first `parent_depth` nodes of `parent` (the child's
+ * parent is parent->node[parent_depth - 1]): what fdt_reg and fdt_translate take.
+ * parent_depth must be below FDT_MAX_DEPTH.
+ */
+void fdt_path_child(struct fdt_path *path, uint32_t parent_depth, const struct fdt_path *parent,
+                    uint32_t child);
+
 /* Pre-order walk over all nodes: start with path->depth = 0; false at the end. */
 bool fdt_walk_next(const struct fdt *fdt, struct fdt_path *path);
 

@@ -390,6 +390,27 @@ bool fdt_node_enabled(const struct fdt *fdt, uint32_t node)
     return status != NULL && (strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0);
 }
 
+bool fdt_is_memory_node(const struct fdt *fdt, uint32_t node)
+{
+    struct fdt_prop prop;
+    if (fdt_get_prop(fdt, node, "device_type", &prop)) {
+        const char *type = fdt_prop_string(&prop);
+        return type != NULL && strcmp(type, "memory") == 0;
+    }
+    const char *name = fdt_node_name(fdt, node);
+    return strncmp(name, "memory", 6) == 0 && (name[6] == '\0' || name[6] == '@');
+}
+
+void fdt_path_child(struct fdt_path *path, uint32_t parent_depth, const struct fdt_path *parent,
+                    uint32_t child)
+{
+    for (uint32_t i = 0; i < parent_depth; i++) {
+        path->node[i] = parent->node[i];
+    }
+    path->node[parent_depth] = child;
+    path->depth = parent_depth + 1;
+}
+
 bool fdt_walk_next(const struct fdt *fdt, struct fdt_path *path)
 {
     if (path->depth == 0) {

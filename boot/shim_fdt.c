@@ -10,20 +10,10 @@
 #include <keel/memmap.h>
 #include <keel/shim.h>
 
+#include "board_fdt.h"
 #include "cpio.h"
 #include "devicetree.h"
 #include "shim_internal.h"
-
-/* The path of `child` under the node that ends `parent`: what fdt_reg needs. */
-static void child_path(struct fdt_path *path, uint32_t parent_path_depth,
-                       const struct fdt_path *parent, uint32_t child)
-{
-    for (uint32_t i = 0; i < parent_path_depth; i++) {
-        path->node[i] = parent->node[i];
-    }
-    path->node[parent_path_depth] = child;
-    path->depth = parent_path_depth + 1;
-}
 
 /* Adds every reg entry of path's last node as one range. */
 static int add_reg_ranges(const struct fdt *fdt, const struct fdt_path *path,
@@ -42,17 +32,6 @@ static int add_reg_ranges(const struct fdt *fdt, const struct fdt_path *path,
         }
     }
     return err;
-}
-
-static bool is_memory_node(const struct fdt *fdt, uint32_t node)
-{
-    struct fdt_prop prop;
-    if (fdt_get_prop(fdt, node, "device_type", &prop)) {
-        const char *type = fdt_prop_string(&prop);
-        return type != NULL && strcmp(type, "memory") == 0;
-    }
-    const char *name = fdt_node_name(fdt, node);
-    return strncmp(name, "memory", 6) == 0 && (name[6] == '\0' || name[6] == '@');
 }
 
 /* True when [base, base + size) lies within the pages of [obase, obase + osize). */
@@ -91,8 +70,8 @@ static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct 
     }
     for (bool ok = fdt_first_child(fdt, 0, &child); ok && err == KEEL_OK;
          ok = fdt_next_sibling(fdt, child, &child)) {
-        if (is_memory_node(fdt, child) && fdt_node_enabled(fdt, child)) {
-            child_path(&path, 1, &root, child);
+        if (fdt_is_memory_node(fdt, child) && fdt_node_enabled(fdt, child)) {
+            fdt_path_child(&path, 1, &root, child);
             err = add_reg_ranges(fdt, &path, rs, BI_MEM_USABLE, BI_SRC_FDT_MEMORY);
         }
     }
@@ -116,71 +95,11 @@ static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct 
     for (bool ok = fdt_first_child(fdt, rm.node[1], &child); ok && err == KEEL_OK;
          ok = fdt_next_sibling(fdt, child, &child)) {
         if (fdt_node_enabled(fdt, child)) {
-            child_path(&path, 2, &rm, child);
+            fdt_path_child(&path, 2, &rm, child);
             err = add_reg_ranges(fdt, &path, rs, BI_MEM_RESERVED, BI_SRC_FDT_RESERVED);
         }
     }
     return err;
-}
-
-/* The console from a node that is an arm,pl011; other UARTs leave the arch's default. */
-static void console_from_node(const struct fdt *fdt, const struct fdt_path *path,
-                              struct boot_info *bi)
-{
-    struct fdt_prop prop;
-    uint64_t base, size;
-    uint32_t count;
-    uint32_t node = path->node[path->depth - 1];
-    if (!fdt_get_prop(fdt, node, "compatible", &prop) || !fdt_prop_has_string(&prop, "arm,pl011")) {
-        return;
-    }
-    if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
-        fdt_translate(fdt, path, &base) != KEEL_OK) {
-        return;
-    }
-    bi->console.kind = BI_CONSOLE_PL011;
-    bi->console.base = base;
-}
-
-static bool stdout_node(const struct fdt *fdt, uint32_t chosen, const char *prop_name,
-                        struct fdt_path *path)
-{
-    struct fdt_prop prop;
-    if (!fdt_get_prop(fdt, chosen, prop_name, &prop)) {
-        return false;
-    }
-    const char *value = fdt_prop_string(&prop);
-    if (value == NULL) {
-        return false;
-    }
-    /* "serial0:115200n8": the part after ':' is UART options, not part of the path. */
-    size_t len = 0;
-    while (value[len] != '\0' && value[len] != ':') {
-        len++;
-    }
-    return fdt_find_path(fdt, value, len, path) == KEEL_OK;
-}
-
-static void find_console(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
-                         struct boot_info *bi)
-{
-    struct fdt_path path;
-    if (chosen_found && (stdout_node(fdt, chosen, "stdout-path", &path) ||
-                         stdout_node(fdt, chosen, "linux,stdout-path", &path))) {
-        console_from_node(fdt, &path, bi);
-        return;
-    }
-    /* No usable stdout-path: take the first enabled PL011 in the tree. */
-    path.depth = 0;
-    while (fdt_walk_next(fdt, &path)) {
-        struct fdt_prop prop;
-        uint32_t node = path.node[path.depth - 1];
-        if (fdt_get_prop(fdt, node, "compatible", &prop) &&
-            fdt_prop_has_string(&prop, "arm,pl011") && fdt_node_enabled(fdt, node)) {
-            console_from_node(fdt, &path, bi);
-            return;
-        }
-    }
 }
 
 static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
@@ -205,7 +124,7 @@ static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
         }
         uint64_t mpidr, size;
         uint32_t count;
-        child_path(&path, 2, &cpus, child);
+        fdt_path_child(&path, 2, &cpus, child);
         err = fdt_reg(fdt, &path, 0, &mpidr, &size, &count);
         if (err != KEEL_OK) {
             return err == KEEL_E_FDT_NOT_FOUND ? KEEL_E_FDT_PROP : err;
@@ -239,9 +158,9 @@ static bool prop_u32(const struct fdt *fdt, uint32_t node, const char *name, uin
     return true;
 }
 
-/* Fills bi->framebuffer from a simple-framebuffer node; false when the node is unusable. */
+/* Fills *out from a simple-framebuffer node; false (and *out untouched) when it is unusable. */
 static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *path,
-                               struct boot_info *bi, uint64_t *fb_size)
+                               struct bi_framebuffer *out, uint64_t *fb_size)
 {
     struct fdt_prop prop;
     struct bi_framebuffer fb;
@@ -285,19 +204,19 @@ static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *pat
     }
     fb.base = base;
     fb.source = BI_FB_SIMPLE_FRAMEBUFFER;
-    bi->framebuffer = fb;
+    *out = fb;
     *fb_size = size != 0 ? size : (uint64_t)fb.pitch * fb.height;
     return true;
 }
 
-/* Records the first simple-framebuffer node; sets *reg_size to its reg's size. */
-static void find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t chosen,
-                             struct boot_info *bi, uint64_t *reg_size)
+bool shim_fdt_framebuffer(const struct fdt *fdt, struct bi_framebuffer *fb, uint64_t *reg_size)
 {
     struct fdt_path parent = {.depth = 1, .node = {0}};
     struct fdt_path path;
     uint64_t size = 0;
     bool found = false;
+    bool chosen_found = fdt_find_path(fdt, "/chosen", 7, &path) == KEEL_OK;
+    uint32_t chosen = chosen_found ? path.node[1] : 0;
     /* /chosen first (where loaders put it), then the root's children. */
     for (int pass = chosen_found ? 0 : 1; pass < 2 && !found; pass++) {
         uint32_t child;
@@ -306,11 +225,12 @@ static void find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t 
         parent.node[1] = chosen;
         for (bool ok = fdt_first_child(fdt, node, &child); ok && !found;
              ok = fdt_next_sibling(fdt, child, &child)) {
-            child_path(&path, parent.depth, &parent, child);
-            found = simple_framebuffer(fdt, &path, bi, &size);
+            fdt_path_child(&path, parent.depth, &parent, child);
+            found = simple_framebuffer(fdt, &path, fb, &size);
         }
     }
     *reg_size = found ? size : 0;
+    return found;
 }
 
 /*
@@ -320,7 +240,7 @@ static void find_framebuffer(const struct fdt *fdt, bool chosen_found, uint32_t 
  * base is recorded; the ramfb driver checks the signature and the DMA feature bit itself.
  * A node without a readable reg leaves fw_cfg_base at 0: the device is optional.
  */
-static void find_fw_cfg(const struct fdt *fdt, struct boot_info *bi)
+uint64_t shim_fdt_fw_cfg(const struct fdt *fdt)
 {
     struct fdt_path path = {.depth = 0};
     while (fdt_walk_next(fdt, &path)) {
@@ -334,11 +254,12 @@ static void find_fw_cfg(const struct fdt *fdt, struct boot_info *bi)
         }
         /* The selector's two bytes at offset 8 are the least any fw_cfg has. */
         if (fdt_reg(fdt, &path, 0, &base, &size, &count) == KEEL_OK && size >= 10 &&
-            fdt_translate(fdt, &path, &base) == KEEL_OK && base != 0) {
-            bi->fw_cfg_base = base;
+            fdt_translate(fdt, &path, &base) == KEEL_OK) {
+            return base;
         }
-        return;
+        return 0;
     }
+    return 0;
 }
 
 static int chosen_u64(const struct fdt *fdt, uint32_t chosen, const char *name, uint64_t *value,
@@ -476,9 +397,10 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
         return err;
     }
     uint64_t fb_size;
-    find_framebuffer(&fdt, chosen_found, chosen, bi, &fb_size);
-    find_console(&fdt, chosen_found, chosen, bi);
-    find_fw_cfg(&fdt, bi);
+    shim_fdt_framebuffer(&fdt, &bi->framebuffer, &fb_size);
+    /* A console the DTB names but Keel cannot drive is the console's business to report. */
+    (void)board_find_console(&fdt, board_lookup(&fdt), &bi->console);
+    bi->fw_cfg_base = shim_fdt_fw_cfg(&fdt);
     /* The overlap rule first: an initrd is only read once its placement is allowed. */
     err = shim_finish(&rs, env, bi);
     if (err == KEEL_OK && bi->initrd_size != 0) {

@@ -56,4 +56,14 @@ int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_
  */
 int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_t size);
 
+/*
+ * Devices of a DTB that both the FDT shim and the board layer's early plan need
+ * (boot/shim_fdt.c). framebuffer: the first usable simple-framebuffer node, in /chosen
+ * first, then under the root; *reg_size is its reg's size (0 when none is found).
+ * fw_cfg: the base of the first enabled "qemu,fw-cfg-mmio" with a usable reg, or 0.
+ */
+struct fdt;
+bool shim_fdt_framebuffer(const struct fdt *fdt, struct bi_framebuffer *fb, uint64_t *reg_size);
+uint64_t shim_fdt_fw_cfg(const struct fdt *fdt);
+
 #endif

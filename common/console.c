@@ -1,32 +1,228 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel console: kprintf and the sinks it feeds (serial, and the framebuffer if any). */
+/* The kernel console: kprintf and its sinks, a UART through its driver and the framebuffer. */
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include <keel/addr.h>
 #include <keel/arch.h>
 #include <keel/boot_info.h>
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/fbcon.h>
+#include <keel/uart.h>
+
+/* One UART the console drives: its driver, its registers as the driver reaches them. */
+struct serial {
+    const struct uart_driver *drv; /* NULL: no serial console */
+    struct uart u;
+    uint64_t base; /* the physical MMIO address or the I/O port */
+};
+
+static struct serial serial;      /* the UART in use */
+static struct serial serial_prev; /* the one before, while its mapping lasts */
+static struct bi_console refused; /* the last device that would not start, not retried */
+static bool serial_suspended;     /* between the page-table switch and the remap */
+static struct serial gave_up;     /* a UART that stopped taking bytes, not yet reported */
 
 static struct fbcon fb_console;
 static bool fb_attached; /* the loader (or ramfb) gave a framebuffer the console accepted */
 static bool fb_paused;   /* between the page-table switch and arch_fb_reinit() */
 static uint64_t fb_draw_ticks;
 
+/*
+ * Fills *s for the device `dev`, reached through the boot mapping, and asks its driver
+ * whether the registers answer. Nothing is written to the device unless they do.
+ */
+static int serial_open(const struct bi_console *dev, bool must_identify, struct serial *s)
+{
+    const struct uart_driver *drv = uart_driver_by_kind(dev->kind);
+    if (drv == NULL) {
+        return KEEL_E_CONSOLE_NO_DRIVER;
+    }
+    uint32_t width = dev->reg_io_width != 0 ? dev->reg_io_width : drv->default_io_width;
+    uint64_t extent = uart_regs_extent(drv, dev->reg_shift, width);
+    *s = (struct serial){
+        .drv = drv, .base = dev->base, .u = {.reg_shift = dev->reg_shift, .io_width = width}};
+    if (extent == 0 || dev->base == 0 || dev->base % width != 0) {
+        return KEEL_E_CONSOLE_REG;
+    }
+    if (drv->port_io) {
+        if (dev->base > UINT16_MAX + UINT64_C(1) - extent) {
+            return KEEL_E_CONSOLE_REG;
+        }
+        s->u.port = (uint16_t)dev->base;
+        s->u.window = (uint32_t)extent;
+    } else {
+        /* The memory sequence maps the console's one page: the registers must lie in it. */
+        uint64_t in_page = PAGE_SIZE - (dev->base & (PAGE_SIZE - 1));
+        uint64_t window = dev->size != 0 && dev->size < in_page ? dev->size : in_page;
+        if (extent > window) {
+            return KEEL_E_CONSOLE_REG;
+        }
+        s->u.regs = arch_early_mmio_ptr(dev->base, window);
+        s->u.window = (uint32_t)window;
+        if (s->u.regs == NULL) {
+            return KEEL_E_CONSOLE_UNREACHABLE;
+        }
+    }
+    enum uart_probe found = drv->ops->probe(&s->u);
+    if (found == UART_PROBE_ABSENT || (must_identify && found != UART_PROBE_FOUND)) {
+        return KEEL_E_CONSOLE_ABSENT;
+    }
+    if (drv->ops->init != NULL) {
+        drv->ops->init(&s->u);
+    }
+    return KEEL_OK;
+}
+
+int console_uart_start(const struct bi_console *dev, bool must_identify)
+{
+    struct serial s;
+    int err = serial_open(dev, must_identify, &s);
+
+    if (err != KEEL_OK) {
+        refused = *dev;
+        return err;
+    }
+    if (serial.drv != NULL && serial.base != s.base) {
+        serial_prev = serial;
+    }
+    serial = s;
+    return KEEL_OK;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+    const struct uart_driver *drv = uart_driver_by_kind(kind);
+    return drv != NULL ? drv->name : "UART";
+}
+
+void console_uart_warn(int err, const struct bi_console *dev)
+{
+    kprintf("keel: warning: %s", keel_strerror(err));
+    if (dev != NULL) {
+        kprintf(" (%s at 0x%llx)", kind_name(dev->kind), (unsigned long long)dev->base);
+    }
+    if (serial.drv != NULL) {
+        kprintf("; the console is %s at 0x%llx\n", serial.drv->name,
+                (unsigned long long)serial.base);
+    } else {
+        kprintf("; no serial console\n");
+    }
+}
+
+static bool is_device(const struct bi_console *dev, const struct bi_console *other)
+{
+    return dev->kind == other->kind && dev->base == other->base;
+}
+
+void console_uart_setup(const struct bi_console *dev)
+{
+    if (dev->kind == BI_CONSOLE_NONE || is_device(dev, &refused) ||
+        (serial.drv != NULL && dev->kind == serial.drv->kind && dev->base == serial.base)) {
+        return;
+    }
+    int err = console_uart_start(dev, false);
+    if (err != KEEL_OK) {
+        console_uart_warn(err, dev);
+    }
+}
+
+static bool serial_reachable(void)
+{
+    return serial.drv != NULL && (!serial_suspended || serial.drv->port_io);
+}
+
+/* A UART that did not take a byte within its bound is given up: back to the one before. */
+static void serial_put(char c)
+{
+    if (!serial_reachable()) {
+        return;
+    }
+    if (!serial.drv->ops->putc(&serial.u, (uint8_t)c)) {
+        gave_up = serial;
+        serial = serial_prev;
+        serial_prev.drv = NULL;
+        if (serial_reachable()) {
+            serial.drv->ops->putc(&serial.u, (uint8_t)c);
+        }
+    }
+}
+
+void console_putc(char c)
+{
+    serial_put(c);
+}
+
+int console_getc(void)
+{
+    return serial_reachable() ? serial.drv->ops->getc(&serial.u) : -1;
+}
+
+uint64_t console_uart_mmio_base(void)
+{
+    return serial.drv != NULL && !serial.drv->port_io ? serial.base : 0;
+}
+
+void console_uart_suspend(void)
+{
+    serial_suspended = true;
+    serial_prev.drv = NULL;
+}
+
+void console_uart_remap(uint64_t mmio_va)
+{
+    if (serial.drv != NULL && !serial.drv->port_io) {
+        if (mmio_va == 0 || mmio_va % serial.u.io_width != 0) {
+            serial.drv = NULL;
+        }
+        serial.u.regs = (volatile uint8_t *)(uintptr_t)mmio_va;
+    }
+    serial_suspended = false;
+}
+
+/*
+ * Says once, on whatever console is left, which UART was given up: at the end of the
+ * line under way, so that the warning is a line of its own.
+ */
+static void report_gave_up(const char *buf, size_t len)
+{
+    static bool reporting;
+    static bool line_start = true;
+    const struct serial lost = gave_up;
+
+    if (len != 0) {
+        line_start = buf[len - 1] == '\n';
+    }
+    if (lost.drv == NULL || reporting || !line_start) {
+        return;
+    }
+    reporting = true;
+    gave_up.drv = NULL;
+    kprintf("keel: warning: %s (%s at 0x%llx); ", keel_strerror(KEEL_E_CONSOLE_TIMEOUT),
+            lost.drv->name, (unsigned long long)lost.base);
+    if (serial.drv != NULL) {
+        kprintf("back on %s at 0x%llx\n", serial.drv->name, (unsigned long long)serial.base);
+    } else {
+        kprintf("no serial console\n");
+    }
+    reporting = false;
+}
+
 void console_write(const char *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\n') {
-            arch_console_putc('\r');
+            serial_put('\r');
         }
-        arch_console_putc(buf[i]);
+        serial_put(buf[i]);
     }
     if (fb_attached && !fb_paused) {
         uint64_t start = arch_cycles();
         fbcon_write(&fb_console, buf, len);
         fb_draw_ticks += arch_cycles() - start;
     }
+    report_gave_up(buf, len);
 }
 
 int console_fb_attach(const struct bi_framebuffer *fb, void *pixels)
@@ -74,7 +270,7 @@ void console_init(const struct boot_info *bi)
     const struct bi_framebuffer *fb = &bi->framebuffer;
     int err = (int)bi->framebuffer_error;
 
-    arch_console_setup(&bi->console);
+    console_uart_setup(&bi->console);
     /*
      * The shim already checked the loader's framebuffer (fb_check) and its early reach,
      * and ramfb's is Keel's own; fbcon_init checks the pixel format once more.

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include <keel/arch.h>
+#include <keel/board.h>
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/init.h>
@@ -32,6 +33,11 @@ noreturn void keel_main(const struct keel_entry *entry)
     const struct boot_info *bi;
     const char *stage;
     int err;
+
+    /* A DTB's board: the boot identity map (RAM, the console, fw_cfg) and the console. */
+    if (entry->protocol == BI_PROTO_FDT) {
+        board_early_setup(entry->info_pa);
+    }
 
     /* The loader's data into the one boot_info, then the platform fix-ups; const after. */
     err = shim_stage(entry, &bi);

@@ -56,7 +56,7 @@ static void hold(void)
     uint64_t limit = hz != 0 ? 30 * hz : UINT64_C(1) << 36;
 
     kprintf("KEEL-HOLD\n");
-    while (arch_console_getc() < 0 && arch_cycles() - start < limit) {
+    while (console_getc() < 0 && arch_cycles() - start < limit) {
     }
 }
 

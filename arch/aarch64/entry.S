@@ -10,6 +10,7 @@
  *   x20 = the DTB physical address the loader passed in x0
  *   x21 = physical address of the image's first byte (the load address)
  *   x22 = the exception level the loader entered us at (1 or 2)
+ *   x23, x24, x25 = the boot tables, their size and the next free table, while built
  * They stay in registers until the MMU is on, so nothing has to be written to memory
  * with the caches off and read back through a cacheable alias.
  */
@@ -80,12 +81,13 @@ at_el1:
     /*
      * The boot tables live in .boot_pgtables, which is not part of the file and not
      * cleared with .bss. With the MMU off data accesses are non-cacheable, so first
-     * invalidate the range (no stale dirty line may later be written back over the
-     * tables), then write it, then invalidate again so that the cacheable table walks
-     * after the MMU is on see memory.
+     * invalidate the part written here (no stale dirty line may later be written back
+     * over the tables), then write it, then invalidate again so that the cacheable
+     * table walks after the MMU is on see memory. The rest of the section is the board
+     * layer's pool, written later through the cache (boot_map.c).
      */
     adrp    x23, a64_boot_pgtables
-    mov     x24, #A64_PGT_SIZE
+    mov     x24, #A64_PGT_ENTRY_SIZE
     mov     x0, x23
     mov     x1, x24
     bl      dcache_inval_range
@@ -96,25 +98,55 @@ at_el1:
     cmp     x0, x1
     b.lo    1b
 
-    /* TTBR0: identity map of [0, 512 GiB) in 1 GiB blocks, device below the RAM bound. */
+    /*
+     * TTBR0, the boot identity map: only what the entry path needs, in 2 MiB blocks.
+     * RAM, the console and the rest come from the DTB (the board layer, in C).
+     */
     add     x0, x23, #A64_PGT_ID_L1
     orr     x1, x0, #A64_PTE_TABLE
     str     x1, [x23, #A64_PGT_ID_L0]
-    ldr     x2, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_DEVICE) | A64_PTE_AF | \
-                  A64_PTE_PXN | A64_PTE_UXN)
-    ldr     x3, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_NORMAL) | A64_PTE_SH_INNER | \
+    mov     x25, #A64_PGT_ID_L2     /* the next free level-2 table */
+
+    /*
+     * The DTB, read-only data: x0 must be 8-byte aligned (the boot protocol). Its header
+     * is read with the MMU off, an aligned load: magic and totalsize, big-endian. With
+     * a bad magic one block is mapped, so that the shim can read and report it.
+     */
+    cbz     x20, 2f
+    tst     x20, #7
+    b.ne    2f
+    lsr     x0, x20, #A64_ENTRY_IDMAP_SHIFT
+    cbnz    x0, 2f
+    ldp     w0, w1, [x20]
+    rev     w0, w0
+    rev     w1, w1
+    ldr     w2, =A64_FDT_MAGIC
+    cmp     w0, w2
+    mov     w2, #8
+    csel    w1, w1, w2, eq
+    cmp     w1, w2
+    csel    w1, w1, w2, hs          /* at least the header's first two words */
+    mov     x2, #A64_DTB_MAX        /* at most that much */
+    cmp     x1, x2
+    csel    x1, x1, x2, ls
+    mov     x0, x20
+    add     x1, x20, x1
+    ldr     x2, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_NORMAL) | A64_PTE_SH_INNER | \
+                  A64_PTE_AF | A64_PTE_PXN | A64_PTE_UXN)
+    bl      idmap_blocks
+2:
+    /*
+     * The image, executable: the jump to the higher half below runs from here. Mapped
+     * after the DTB, so that a block the two share keeps the image's rights.
+     */
+    lsr     x0, x21, #A64_ENTRY_IDMAP_SHIFT
+    cbnz    x0, a64_entry_halt      /* no identity alias: the MMU could not be turned on */
+    mov     x0, x21
+    ldr     x1, =a64_image_size
+    add     x1, x21, x1
+    ldr     x2, =(A64_PTE_BLOCK | A64_PTE_ATTR(A64_ATTR_NORMAL) | A64_PTE_SH_INNER | \
                   A64_PTE_AF | A64_PTE_UXN)
-    ldr     x4, =A64_IDMAP_DEVICE_END
-    mov     x5, #0                  /* physical address of the block */
-    mov     x6, #(1 << A64_BLOCK_L1_SHIFT)
-    ldr     x8, =A64_IDMAP_SIZE
-2:  cmp     x5, x4
-    csel    x7, x2, x3, lo
-    orr     x7, x7, x5
-    str     x7, [x0], #8
-    add     x5, x5, x6
-    cmp     x5, x8
-    b.lo    2b
+    bl      idmap_blocks
 
     /* TTBR1: KERNEL_VBASE -> load address, KERNEL_MAX_SIZE in 2 MiB blocks. */
     add     x0, x23, #A64_PGT_K_L1
@@ -124,7 +156,7 @@ at_el1:
     orr     x1, x0, #A64_PTE_TABLE
     str     x1, [x23, #(A64_PGT_K_L1 + A64_KVA_L1_INDEX * 8)]
     add     x0, x0, #(A64_KVA_L2_INDEX * 8)
-    orr     x5, x21, x3             /* x3 still holds the normal-memory block attributes */
+    orr     x5, x21, x2             /* x2 still holds the image's block attributes */
     mov     x6, #(1 << A64_BLOCK_L2_SHIFT)
     mov     x7, #A64_KERNEL_L2_BLOCKS
 3:  str     x5, [x0], #8
@@ -197,6 +229,35 @@ higher_half:
     bl      a64_start
     b       a64_halt
 
+/*
+ * Called with the MMU off: maps the 2 MiB blocks that [x0, x1) touches 1:1 with the
+ * block attributes x2 in the boot identity map, below 512 GiB (the rest is skipped).
+ * Level-2 tables come from x23 + x25, which it advances; clobbers x0 and x3-x6.
+ */
+idmap_blocks:
+    and     x0, x0, #~(A64_BLOCK_L2_SIZE - 1)
+4:  cmp     x0, x1
+    b.hs    6f
+    lsr     x3, x0, #A64_ENTRY_IDMAP_SHIFT
+    cbnz    x3, 6f
+    ubfx    x3, x0, #A64_BLOCK_L1_SHIFT, #9
+    add     x4, x23, #A64_PGT_ID_L1
+    ldr     x5, [x4, x3, lsl #3]
+    cbnz    x5, 5f
+    cmp     x25, #A64_PGT_ID_L2_END
+    b.hs    6f                      /* not reached: two ranges need at most four tables */
+    add     x5, x23, x25
+    add     x25, x25, #A64_PAGE_SIZE
+    orr     x5, x5, #A64_PTE_TABLE
+    str     x5, [x4, x3, lsl #3]
+5:  and     x5, x5, #0x0000fffffffff000
+    ubfx    x3, x0, #A64_BLOCK_L2_SHIFT, #9
+    orr     x6, x0, x2
+    str     x6, [x5, x3, lsl #3]
+    add     x0, x0, #A64_BLOCK_L2_SIZE
+    b       4b
+6:  ret
+
 /* Called with the MMU off: invalidate [x0, x0 + x1) to the point of coherency. */
 dcache_inval_range:
     mrs     x3, ctr_el0
@@ -206,10 +267,10 @@ dcache_inval_range:
     add     x1, x0, x1
     sub     x3, x2, #1
     bic     x0, x0, x3
-6:  dc      ivac, x0
+9:  dc      ivac, x0
     add     x0, x0, x2
     cmp     x0, x1
-    b.lo    6b
+    b.lo    9b
     dsb     sy
     ret
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/fault.h>
 
 #include <a64/a64.h>
@@ -86,8 +87,29 @@ static void page_fault(uint32_t ec, uint64_t esr, uint64_t elr, uint64_t far)
     keel_page_fault(&f);
 }
 
+static void put_str(const char *s)
+{
+    while (*s != '\0') {
+        console_putc(*s++);
+    }
+}
+
+static void put_hex(uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    int shift = 60;
+
+    while (shift > 0 && ((v >> shift) & 0xf) == 0) {
+        shift -= 4;
+    }
+    put_str("0x");
+    for (; shift >= 0; shift -= 4) {
+        console_putc(digits[(v >> shift) & 0xf]);
+    }
+}
+
 /*
- * Uses only arch_console_putc, not kprintf: the fault may have happened inside the
+ * Uses only console_putc, not kprintf: the fault may have happened inside the
  * common console code. A fault while reporting skips straight to the exit. This runs
  * on the SP_EL1 exception stack (vectors.S), so an overflow of the boot stack into its
  * guard page still reaches keel_page_fault.
@@ -115,16 +137,16 @@ noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_
     if (what == NULL) {
         what = ec_names[ec] != NULL ? ec_names[ec] : "synchronous";
     }
-    a64_console_write("keel: exception: ");
-    a64_console_write(what);
-    a64_console_write(" (ESR ");
-    a64_console_hex(esr);
-    a64_console_write(", EC ");
-    a64_console_hex(ec);
-    a64_console_write(") at pc ");
-    a64_console_hex(elr);
-    a64_console_write(" addr ");
-    a64_console_hex(far);
-    a64_console_write("\n");
+    put_str("keel: exception: ");
+    put_str(what);
+    put_str(" (ESR ");
+    put_hex(esr);
+    put_str(", EC ");
+    put_hex(ec);
+    put_str(") at pc ");
+    put_hex(elr);
+    put_str(" addr ");
+    put_hex(far);
+    put_str("\n");
     arch_exit(KEEL_EXIT_EXCEPTION);
 }

@@ -34,9 +34,14 @@ SECTIONS
     . = ALIGN(A64_PAGE_SIZE);
     __rodata_end = .;
 
+    /*
+     * common/mm maps .data with its own rights and the report lists it, so it is never
+     * empty, even when no object has initialised data: the QUAD is its floor.
+     */
     .data : {
         __data_start = .;
         *(.data .data.*)
+        QUAD(0)
     }
     . = ALIGN(A64_PAGE_SIZE);
     __data_end = .;

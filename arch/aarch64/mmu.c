@@ -5,6 +5,7 @@
 
 #include <keel/arch.h>
 #include <keel/assert.h>
+#include <keel/console.h>
 #include <keel/layout.h>
 #include <keel/page_table.h>
 
@@ -65,11 +66,11 @@ void arch_tlb_switch(const struct page_table *pt)
     expect_mapped(pt, sp, sp + to_phys, PT_WRITE, "boot stack");
 
     /*
-     * The PL011 base is a physical address in the boot identity map, which is gone after
-     * the switch: the console stays silent until arch_fb_reinit() gives it its new
-     * address, so an exception in between exits with its code instead of faulting again.
+     * The console UART is reached through the boot identity map, which is gone after
+     * the switch: it stays silent until arch_fb_reinit() gives it its new address, so
+     * an exception in between exits with its code instead of faulting again.
      */
-    a64_console_move(0);
+    console_uart_suspend();
     a64_ttbr_switch(root, to_phys);
     a64_mmu_switched = true;
 }
@@ -98,10 +99,8 @@ void arch_tlb_invalidate(uint64_t va, uint64_t size)
     __asm__ volatile("dsb ish\n\tisb" : : : "memory");
 }
 
-/* 0 means the common sequence mapped no console: the PL011 then stays silent. */
+/* 0 means the common sequence mapped no console: the UART then stays silent. */
 void arch_fb_reinit(uint64_t console_mmio)
 {
-    if (console_mmio != 0 && (console_mmio & 3) == 0) {
-        a64_console_move((uintptr_t)console_mmio);
-    }
+    console_uart_remap(console_mmio);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/board.h>
 #include <keel/fmt.h>
 #include <keel/init.h>
 #include <keel/layout.h>
@@ -11,9 +12,6 @@
 #include <a64/a64.h>
 #include <a64/sysreg.h>
 
-_Static_assert(A64_IDMAP_DEVICE_END % (UINT64_C(1) << A64_BLOCK_L1_SHIFT) == 0,
-               "the device part of the identity map is made of whole 1 GiB blocks");
-_Static_assert(A64_IDMAP_DEVICE_END < A64_IDMAP_SIZE, "the identity map has normal memory");
 _Static_assert(A64_KVA_L2_INDEX + A64_KERNEL_L2_BLOCKS <= 512,
                "the kernel mapping fits one level-2 table");
 _Static_assert(KERNEL_VBASE % A64_KERNEL_ALIGN == 0, "KERNEL_VBASE is 2 MiB aligned");
@@ -56,34 +54,6 @@ uint64_t arch_cycles_per_second(void)
 uint64_t arch_kernel_phys_base(void)
 {
     return a64_phys_base;
-}
-
-/*
- * The window is the normal-memory part of the boot identity map: [A64_IDMAP_DEVICE_END,
- * 512 GiB). The device part below is left out on purpose, because parsers do unaligned
- * loads that fault on Device memory, and RAM on the boards Keel knows starts above it.
- * After arch_tlb_switch() the window is gone and every range is outside it.
- */
-const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
-{
-    if (a64_mmu_switched || pa < A64_IDMAP_DEVICE_END || pa >= A64_IDMAP_SIZE ||
-        len > A64_IDMAP_SIZE - pa) {
-        return NULL;
-    }
-    return (const void *)(uintptr_t)pa;
-}
-
-/*
- * Device registers: the Device-nGnRnE part of the boot identity map, [0,
- * A64_IDMAP_DEVICE_END). Page 0 is left out so that a zero base is never a register.
- */
-volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len)
-{
-    if (a64_mmu_switched || pa < A64_PAGE_SIZE || pa >= A64_IDMAP_DEVICE_END ||
-        len > A64_IDMAP_DEVICE_END - pa) {
-        return NULL;
-    }
-    return (volatile void *)(uintptr_t)pa;
 }
 
 /* entry_state on aarch64 is the exception level the loader entered at (1 or 2). */

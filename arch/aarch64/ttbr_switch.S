@@ -10,8 +10,9 @@
  *   x1 = physical minus virtual address of the kernel image (added to a KERNEL_VBASE
  *        address it gives the identity alias of the same byte)
  *
- * The boot tables map the kernel with 2 MiB blocks and the identity window with 1 GiB
- * blocks; the new table may use 4 KiB pages for the same addresses. A TLB holding an
+ * The boot tables map the kernel with 2 MiB blocks and the identity window with blocks
+ * and pages as the board layer's ranges allowed; the new table may map the same
+ * addresses with other sizes. A TLB holding an
  * old block and a new page for one address may raise a TLB conflict abort on a lookup
  * (Arm ARM, "TLB conflict aborts"), so every half is switched while no access goes
  * through it: the lower half from the kernel half, then the kernel half from the new

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/fault.h>
 #include <x86/cpu.h>
 
@@ -51,12 +52,12 @@ static const char *const exception_names[X86_EXCEPTION_COUNT] = {
 
 /*
  * The handler formats by hand rather than through kprintf: it only relies on
- * arch_console_putc, so it still works when the fault came from the common code.
+ * console_putc, so it still works when the fault came from the common code.
  */
 static void put_str(const char *s)
 {
     while (*s != '\0') {
-        arch_console_putc(*s++);
+        console_putc(*s++);
     }
 }
 
@@ -70,7 +71,7 @@ static void put_num(uint64_t v, unsigned base)
         v /= base;
     } while (v != 0);
     while (n > 0) {
-        arch_console_putc(buf[--n]);
+        console_putc(buf[--n]);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <arch/pte.h>
 #include <keel/arch.h>
 #include <keel/assert.h>
+#include <keel/console.h>
 #include <keel/page_table.h>
 #include <x86/cpu.h>
 
@@ -59,6 +60,8 @@ void arch_tlb_switch(const struct page_table *pt)
     if (cpu_has_pat()) {
         x86_wrmsr(PTE_X86_MSR_IA32_PAT, PTE_X86_PAT_VALUE);
     }
+    /* A port-I/O console keeps printing; an MMIO one would lose its 1:1 mapping here. */
+    console_uart_suspend();
     x86_write_cr3(root);
     x86_mmu_switched = true;
 }
@@ -84,11 +87,10 @@ void arch_tlb_invalidate(uint64_t va, uint64_t size)
 }
 
 /*
- * The x86 console is a 16550 behind port I/O (COM1 unless the shim chose another
- * port): I/O ports do not go through paging, so there is nothing to re-point and the
- * common sequence passes console_mmio = 0. The framebuffer console will hook in here.
+ * The PC's console is COM1 behind I/O ports, which do not go through paging: the common
+ * sequence then passes 0 and the remap leaves the port as it is.
  */
 void arch_fb_reinit(uint64_t console_mmio)
 {
-    (void)console_mmio;
+    console_uart_remap(console_mmio);
 }

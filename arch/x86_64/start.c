@@ -4,6 +4,8 @@
 
 #include <keel/arch.h>
 #include <keel/boot_info.h>
+#include <keel/console.h>
+#include <keel/errors.h>
 #include <keel/fmt.h>
 #include <keel/init.h>
 #include <x86/cpu.h>
@@ -12,11 +14,19 @@ _Static_assert(X86_EXIT_UNSUPPORTED_CPU == KEEL_EXIT_BAD_INPUT, "entry.S exit co
 
 const char arch_name[] = "x86_64";
 
+/* The PC's first serial port, which entry.S also uses for its one message. */
+static const struct bi_console com1 = {
+    .kind = BI_CONSOLE_NS16550_PIO,
+    .reg_io_width = 1,
+    .base = X86_COM1,
+    .size = 8,
+};
+
 noreturn void x86_start(uint32_t magic, uint64_t info_pa)
 {
     /* Exceptions first: anything after this that faults is reported. */
     x86_cpu_tables_init();
-    x86_uart_init(X86_COM1);
+    console_uart_start(&com1, false);
     x86_tsc_calibrate();
     keel_main(&(struct keel_entry){.protocol = BI_PROTO_MULTIBOOT2,
                                    .entry_state = BI_X86_PROTECTED32,
@@ -56,6 +66,13 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
         return 0;
     }
     return (const void *)(uintptr_t)pa;
+}
+
+/* entry.S's window holds everything below 4 GiB already; nothing is ever added to it. */
+int arch_early_map(uint64_t pa, uint64_t size, uint32_t mem)
+{
+    (void)mem;
+    return arch_early_phys_ptr(pa, size) != 0 ? KEEL_OK : KEEL_E_BOOT_MAP_RANGE;
 }
 
 /*

@@ -7,6 +7,8 @@
 #define PL011_FR 0x18
 #define PL011_FR_TXFF 0x20
 #define TX_POLL_BOUND 0x100000
+/* QEMU virt's first PL011: the null kernel is a baseline for that board alone. */
+#define NULL_UART_BASE 0x09000000
 
 /*
  * Runs with the MMU off at whatever EL the loader chose (1 or 2), so every address is
@@ -29,7 +31,7 @@ null_entry:
     msr     daifset, #0xf
     mrs     x20, CurrentEL
     ubfx    x20, x20, #2, #2
-    ldr     x1, =A64_EARLY_UART_BASE
+    ldr     x1, =NULL_UART_BASE
     adr     x2, message
 1:  ldrb    w3, [x2], #1
     cbz     w3, 4f

@@ -200,7 +200,7 @@ const struct fb_mapping *mm_fb_mapping_in(const struct mm_state *mm)
 /* 3c. The console's registers, as device memory (none for a port-I/O UART). */
 static int map_console(struct mm_state *mm)
 {
-    uint64_t pa = arch_console_mmio_base();
+    uint64_t pa = console_uart_mmio_base();
     struct mm_region r;
 
     if (pa == 0) {

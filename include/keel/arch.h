@@ -16,6 +16,11 @@
  *
  * "Early" below means: running on the boot stack the entry code set up, BSS cleared,
  * exception vectors installed, on the loader's (or the entry code's) page tables.
+ *
+ * The console is no hook: its UARTs are drivers (drivers/uart/) that common/console.c
+ * drives through the early windows below; an arch with port I/O provides the inline
+ * accessors of <arch/pio.h>. Board facts are no hook either: they come from the DTB
+ * and boot/board.c.
  */
 
 /* Exit codes the kernel leaves QEMU with. docs/boot-report.md lists them. */
@@ -23,16 +28,6 @@
 #define KEEL_EXIT_BAD_INPUT 2 /* the loader, firmware or DTB gave bad input */
 #define KEEL_EXIT_PANIC 3     /* a broken invariant inside Keel */
 #define KEEL_EXIT_EXCEPTION 4 /* an unexpected CPU exception */
-
-/*
- * Write one byte to the early console (serial). Early; never fails; may be called
- * before the console is initialised, in which case the byte is dropped. Polls the
- * device with a bound, so it cannot hang on a missing UART.
- */
-void arch_console_putc(char c);
-
-/* One received byte from the serial console, or -1 when none is waiting. Never blocks. */
-int arch_console_getc(void);
 
 /*
  * Leave the machine with an exit code: under QEMU the process exits with it (the
@@ -50,37 +45,36 @@ uint64_t arch_cycles_per_second(void);
 /* The counter value the entry code read at its first instruction. */
 uint64_t arch_entry_cycles(void);
 
-/*
- * Switch the early console to the device the boot shim found (bi->console). Called
- * once, early, right after the shim; a kind the arch does not drive is ignored and
- * the console stays where the entry code put it.
- */
-void arch_console_setup(const struct bi_console *console);
-
-/*
- * Physical address of the console's MMIO registers in use now, or 0 when the console
- * needs no mapping (a port-I/O UART). The memory sequence maps that page as device
- * memory and hands its new address to arch_fb_reinit(). Early; never fails.
- */
-uint64_t arch_console_mmio_base(void);
-
 /* Physical address at which the loader placed the first byte of Keel's image. Early. */
 uint64_t arch_kernel_phys_base(void);
 
 /*
- * During the shim, physical memory is reachable 1:1 through the entry code's boot
- * page tables up to an arch-defined limit. Returns a pointer to [pa, pa + len), or
- * NULL when that range lies (partly) outside the window or wraps. Early; never fails.
+ * The boot identity map, until arch_tlb_switch(). Each arch's entry code maps what it
+ * must; the board layer (common/board_early.c) adds what the DTB describes through
+ * arch_early_map: RAM (`mem` PT_MEM_NORMAL), a framebuffer (PT_MEM_WC) and device
+ * registers (PT_MEM_DEVICE), page-aligned, never page 0. Mapping memory fills only what
+ * is not mapped yet; a device range that overlaps memory of another type is refused
+ * with KEEL_E_BOOT_MAP_CONFLICT, a full table pool gives KEEL_E_BOOT_MAP_FULL, and a
+ * range the map cannot hold KEEL_E_BOOT_MAP_RANGE. aarch64 builds its map from these
+ * calls; x86_64's entry code maps [0, 4 GiB) already, and the hook only says whether a
+ * range lies inside it. Early; never fails for a range that is mapped already.
+ */
+int arch_early_map(uint64_t pa, uint64_t size, uint32_t mem);
+
+/*
+ * Physical memory through the boot identity map: a pointer to [pa, pa + len), or NULL
+ * when some byte of it is not mapped as normal memory (aarch64: RAM and what entry.S
+ * mapped, the image and the DTB; x86_64: [4 KiB, 4 GiB)) or the range wraps. Early;
+ * never fails; after arch_tlb_switch() every range is outside.
  */
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len);
 
 /*
- * The same for device registers during the shim: a pointer through which
- * [pa, pa + len) is reached as uncached device memory (aarch64: the Device-nGnRnE part
- * of the boot identity map, below A64_IDMAP_DEVICE_END; x86_64: the [0, 4 GiB) boot
- * window), or NULL when the range lies (partly) outside it or wraps. Only naturally
- * aligned volatile accesses of the register's own width may be made through it. Early;
- * never fails; after arch_tlb_switch() every range is outside.
+ * The same for device registers: a pointer through which [pa, pa + len) is reached as
+ * uncached device memory (aarch64: the pages mapped Device-nGnRnE; x86_64: the
+ * [0, 4 GiB) window, whose MMIO holes the firmware's MTRRs make uncached), or NULL.
+ * Only naturally aligned volatile accesses of the register's own width may be made
+ * through it. Early; never fails; after arch_tlb_switch() every range is outside.
  */
 volatile void *arch_early_mmio_ptr(uint64_t pa, uint64_t len);
 
@@ -111,8 +105,9 @@ bool arch_has_1g_pages(void);
  * from the identity map). Called once, on the boot stack, with interrupts off, after
  * the audit passed. The new table must map the running code, the boot stack, the
  * exception stacks and vectors at the same virtual addresses, and the identity
- * mappings listed for the switch. Never fails; nothing may print until
- * arch_fb_reinit() has run.
+ * mappings listed for the switch. Before the boot mapping goes it calls
+ * console_uart_suspend(), so that an MMIO console is not reached through it. Never
+ * fails; nothing may print until arch_fb_reinit() has run.
  */
 void arch_tlb_switch(const struct page_table *pt);
 
@@ -123,11 +118,11 @@ void arch_tlb_switch(const struct page_table *pt);
 void arch_tlb_invalidate(uint64_t va, uint64_t size);
 
 /*
- * Re-points the early console at its mapping in the new table, right after
- * arch_tlb_switch(). `console_mmio` is the virtual address at which the common
- * sequence mapped the console device (bi->console, device memory), or 0 when the
- * console needs no mapping (port I/O). The framebuffer console joins here later.
- * Never fails.
+ * The devices' move to the new table, right after arch_tlb_switch(). `console_mmio` is
+ * the virtual address at which the common sequence mapped the console UART's page
+ * (console_uart_mmio_base(), device memory), or 0 when it needs no mapping (port I/O,
+ * or no console). The hook hands it to console_uart_remap(), which re-points the
+ * UART's driver, and does whatever else the arch's devices need. Never fails.
  */
 void arch_fb_reinit(uint64_t console_mmio);
 

@@ -111,16 +111,26 @@ struct bi_framebuffer {
     uint32_t reserved1;
 };
 
+/*
+ * The serial console: which driver serves it (drivers/uart/, one kind per driver) and
+ * where its registers are. The FDT shim fills it from the device the DTB names
+ * (docs/console.md); the multiboot2 shim leaves it NONE, and the console stays on the
+ * arch's fixed UART.
+ */
 enum bi_console_kind {
     BI_CONSOLE_NONE = 0,
-    BI_CONSOLE_UART16550_PIO = 1, /* base is an I/O port */
-    BI_CONSOLE_PL011 = 2,         /* base is a physical MMIO address */
+    BI_CONSOLE_NS16550_PIO = 1,  /* a 16550 behind I/O ports; base is the first port */
+    BI_CONSOLE_PL011 = 2,        /* an Arm PL011; base is a physical MMIO address */
+    BI_CONSOLE_NS16550_MMIO = 3, /* a 16550 in MMIO space, reg_shift and reg_io_width apply */
 };
 
 struct bi_console {
-    uint32_t kind; /* enum bi_console_kind */
-    uint32_t reserved;
-    uint64_t base;
+    uint32_t kind;        /* enum bi_console_kind: the driver's id */
+    uint8_t reg_shift;    /* register n lies at base + (n << reg_shift) */
+    uint8_t reg_io_width; /* bytes per register access: 1, 2 or 4 */
+    uint16_t reserved;
+    uint64_t base; /* physical MMIO address, or the I/O port */
+    uint64_t size; /* bytes of the register window the DTB gives (reg's size) */
 };
 
 enum bi_cpu_method {
@@ -171,6 +181,7 @@ struct boot_info {
 
 _Static_assert(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
 _Static_assert(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
+_Static_assert(sizeof(struct bi_console) == 24, "bi_console layout");
 _Static_assert(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
 
 /* Names used by the boot report and keel-bootinfo. Never NULL. */

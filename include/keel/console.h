@@ -13,6 +13,52 @@
 void console_write(const char *buf, size_t len);
 
 /*
+ * The serial sink: one UART at a time, driven through its driver's ops (drivers/uart/,
+ * include/keel/uart.h). docs/console.md tells how the device is chosen.
+ *
+ * start: from the first C code on (the arch's fixed UART, or the board layer from the
+ * DTB), attaches to `dev` through the boot mapping (arch_early_mmio_ptr or its port)
+ * once its driver's probe did not find another device there; with must_identify the
+ * probe must positively identify it (a guessed address). Returns KEEL_OK or a
+ * KEEL_E_CONSOLE_* code, and then the console stays where it was. The UART it leaves
+ * is kept as the fallback: a UART that lets a byte time out is given up, the console
+ * goes back to the previous one and one "keel: warning:" line says so.
+ *
+ * setup: once, after the shim, with bi->console: moves there unless it is the device in
+ * use already (or one that was refused); a failure is one "keel: warning:" line.
+ */
+struct bi_console;
+int console_uart_start(const struct bi_console *dev, bool must_identify);
+void console_uart_setup(const struct bi_console *dev);
+
+/*
+ * The one warning line for a UART that was not taken: "keel: warning: <err> (<driver>
+ * at <base>); the console is <driver> at <base>". `dev` may be NULL when the device
+ * has no address worth naming.
+ */
+void console_uart_warn(int err, const struct bi_console *dev);
+
+/*
+ * One byte to the serial sink alone, without "\n" translation: for the exception
+ * handlers, which must not depend on the rest of the console. Never fails.
+ */
+void console_putc(char c);
+
+/* One received byte from the serial console, or -1 when none is waiting. Never blocks. */
+int console_getc(void);
+
+/*
+ * The page-table switch (common/mm/init.c, through the arch hooks): the physical MMIO
+ * page of the UART in use (0 for port I/O or none), which the memory sequence maps as
+ * device memory; suspend, called by arch_tlb_switch() just before the boot mapping
+ * goes, silences an MMIO UART; remap, called by arch_fb_reinit(), points it at the
+ * address the sequence mapped it at (0: there is no mapping, the UART stays silent).
+ */
+uint64_t console_uart_mmio_base(void);
+void console_uart_suspend(void);
+void console_uart_remap(uint64_t mmio_va);
+
+/*
  * The framebuffer sink. attach: from the shim on, `pixels` reaching the framebuffer
  * through the boot mapping; fails (and the console stays serial-only) for a format
  * the framebuffer console does not draw. pause: nothing draws from the page-table

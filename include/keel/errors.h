@@ -99,7 +99,17 @@
     X(KEEL_E_FB_SIZE, "framebuffer: zero width or height, or no room for one character")           \
     X(KEEL_E_FB_FORMAT, "framebuffer: bpp is not 24 or 32, or the colour fields are bad")          \
     X(KEEL_E_FB_OVERFLOW, "framebuffer: pitch x height overflows or pitch is too small")           \
-    X(KEEL_E_FB_PLACEMENT, "framebuffer: overlaps RAM, kernel, modules or ACPI, or is above 2^48")
+    X(KEEL_E_FB_PLACEMENT, "framebuffer: overlaps RAM, kernel, modules or ACPI, or is above 2^48") \
+    /* the serial console (drivers/uart/, common/console.c) and the boot identity map */           \
+    X(KEEL_E_CONSOLE_NO_DRIVER, "console: the UART the DTB names is disabled or has no driver")    \
+    X(KEEL_E_CONSOLE_REG, "console: the UART's reg, reg-shift or reg-io-width is unusable")        \
+    X(KEEL_E_CONSOLE_UNREACHABLE, "console: the UART's registers are not reachable early")         \
+    X(KEEL_E_CONSOLE_ABSENT, "console: the UART's registers do not answer as its driver's device") \
+    X(KEEL_E_CONSOLE_TIMEOUT, "console: the UART did not take a character in time")                \
+    X(KEEL_E_BOOT_MAP_FULL,                                                                        \
+      "boot map: more memory ranges than the boot identity map has room for")                      \
+    X(KEEL_E_BOOT_MAP_CONFLICT, "boot map: a device range overlaps memory mapped as another type") \
+    X(KEEL_E_BOOT_MAP_RANGE, "boot map: range is misaligned or beyond the boot identity map")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

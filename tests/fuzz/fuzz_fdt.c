@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the FDT reader's validation and every accessor, then the FDT shim. */
+/* libFuzzer target: the FDT reader and every accessor, the FDT shim and the board's early plan. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <keel/board.h>
 #include <keel/boot_info.h>
 #include <keel/shim.h>
 
@@ -63,5 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .ctx = &b,
     };
     (void)shim_fdt(data, DTB_PA, size, "fuzz", &env, &bi);
+    static struct board_early plan;
+    board_early_plan(data, size, &plan);
     return 0;
 }

@@ -140,7 +140,7 @@ bool arch_has_1g_pages(void)
     return cur->huge_1g;
 }
 
-uint64_t arch_console_mmio_base(void)
+uint64_t console_uart_mmio_base(void)
 {
     return cur->console_mmio;
 }

@@ -7,14 +7,6 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-/* Board constants come from arch/aarch64/meson.build (the a64_boards table). */
-#ifndef A64_EARLY_UART_BASE
-#error "A64_EARLY_UART_BASE must come from the board entry in arch/aarch64/meson.build"
-#endif
-#ifndef A64_IDMAP_DEVICE_END
-#error "A64_IDMAP_DEVICE_END must come from the board entry in arch/aarch64/meson.build"
-#endif
-
 /* The C entry: MMU on, running at KERNEL_VBASE on the boot stack, vectors set, BSS clear. */
 noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el);
 
@@ -31,13 +23,6 @@ int a64_exit_in_progress(int *code);
 /* Masks interrupts and waits forever (entry.S). */
 noreturn void a64_halt(void);
 
-/* Console output for code that must not depend on common/ (the exception path). */
-void a64_console_write(const char *s);
-void a64_console_hex(uint64_t v);
-
-/* Points the PL011 driver at `base` (a virtual address; 0 silences it). */
-void a64_console_move(uintptr_t base);
-
 /*
  * Makes the tree at `root` live in TTBR0_EL1 and TTBR1_EL1 (ttbr_switch.S). kernel_to_phys
  * is the load address minus KERNEL_VBASE; the new table must map .text at its identity
@@ -49,6 +34,7 @@ void a64_ttbr_switch(uint64_t root, uint64_t kernel_to_phys);
 extern bool a64_mmu_switched;
 
 /* Symbols of entry.S and vectors.S. */
+extern char a64_boot_pgtables[];
 extern char a64_vectors[];
 extern char a64_exception_stack_top[];
 

@@ -79,30 +79,47 @@
 #define A64_PTE_UXN A64_U64(0x0040000000000000)
 
 /*
- * The boot page tables. TTBR0: one level-0 table whose first entry points at a level-1
- * table of 1 GiB blocks, an identity map of [0, 512 GiB). TTBR1: levels 0, 1 and 2 for
- * KERNEL_VBASE, with KERNEL_MAX_SIZE mapped by 2 MiB blocks onto the load address. The
- * level-0 page is indexed as one 512-entry table (A64_KVA_L0_INDEX); TTBR1 points at
+ * The boot page tables, in the .boot_pgtables section. TTBR1: levels 0, 1 and 2 for
+ * KERNEL_VBASE, with KERNEL_MAX_SIZE mapped by 2 MiB blocks onto the load address; the
+ * level-0 page is indexed as one 512-entry table (A64_KVA_L0_INDEX) and TTBR1 points at
  * its upper half (A64_TTBR1_ROOT_OFFSET), as it does for Keel's own table later.
+ * TTBR0, the boot identity map: entry.S maps only what it must, in 2 MiB blocks (the
+ * image, executable, and the DTB's block(s)), taking level-2 tables from A64_PGT_ID_L2;
+ * the board layer then adds RAM and device pages from the DTB through arch_early_map
+ * (arch/aarch64/boot_map.c), which takes its tables from the pool after them.
  */
 #define A64_PAGE_SIZE 4096
-/* 512 GiB: everything one level-1 table covers. */
-#define A64_IDMAP_SIZE A64_U64(0x8000000000)
 #define A64_BLOCK_L1_SHIFT 30
 #define A64_BLOCK_L2_SHIFT 21
+#define A64_BLOCK_L2_SIZE 0x200000
 #define A64_KERNEL_ALIGN 0x200000 /* the Image header promises 2 MiB placement */
 #define A64_KVA_L0_INDEX ((KERNEL_VBASE >> 39) & 0x1ff)
 #define A64_KVA_L1_INDEX ((KERNEL_VBASE >> 30) & 0x1ff)
 #define A64_KVA_L2_INDEX ((KERNEL_VBASE >> 21) & 0x1ff)
 #define A64_KERNEL_L2_BLOCKS (KERNEL_MAX_SIZE >> A64_BLOCK_L2_SHIFT)
 
-/* Offsets of the five boot tables inside the .boot_pgtables section. */
+/* What entry.S can map 1:1 itself: one level-1 table, the first 512 GiB. */
+#define A64_ENTRY_IDMAP_SHIFT 39
+/*
+ * How much of a DTB entry.S maps: the arm64 boot protocol caps a DTB at 2 MiB, but
+ * QEMU's -dtb hands over twice the file's size, so this leaves room; a corrupt
+ * totalsize maps no more. 32 MiB crosses at most one GiB boundary.
+ */
+#define A64_DTB_MAX 0x2000000
+#define A64_FDT_MAGIC 0xd00dfeed
+
+/* Offsets inside .boot_pgtables. */
 #define A64_PGT_ID_L0 (0 * A64_PAGE_SIZE)
 #define A64_PGT_ID_L1 (1 * A64_PAGE_SIZE)
 #define A64_PGT_K_L0 (2 * A64_PAGE_SIZE)
 #define A64_PGT_K_L1 (3 * A64_PAGE_SIZE)
 #define A64_PGT_K_L2 (4 * A64_PAGE_SIZE)
-#define A64_PGT_SIZE (5 * A64_PAGE_SIZE)
+/* The image (up to 16 MiB) and the DTB may each cross a GiB boundary: four tables. */
+#define A64_PGT_ID_L2 (5 * A64_PAGE_SIZE)
+#define A64_PGT_ID_L2_END (9 * A64_PAGE_SIZE)
+#define A64_PGT_ENTRY_SIZE A64_PGT_ID_L2_END /* the part entry.S writes with the MMU off */
+#define A64_PGT_POOL_PAGES 48
+#define A64_PGT_SIZE (A64_PGT_ENTRY_SIZE + A64_PGT_POOL_PAGES * A64_PAGE_SIZE)
 
 /* The stack exception vectors run on (SP_EL1); the kernel itself runs on SP_EL0. */
 #define A64_EXCEPTION_STACK_SIZE 0x2000

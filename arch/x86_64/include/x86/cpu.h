@@ -110,9 +110,6 @@ void x86_cpu_tables_init(void);
  */
 noreturn void x86_exception(const struct x86_exception_frame *frame);
 
-/* Programs a 16550 at I/O port `port` for 115200 8N1 and makes it the console. */
-void x86_uart_init(uint16_t port);
-
 /* Measures the TSC against PIT channel 2; arch_cycles_per_second() returns the result. */
 void x86_tsc_calibrate(void);
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of UART drivers, one entry per driver, and the look-ups the shim and console use. */
+#include <string.h>
+
+#include <keel/uart.h>
+
+extern const struct uart_driver pl011_driver;
+extern const struct uart_driver ns16550_driver;
+extern const struct uart_driver ns16550_pio_driver;
+
+/*
+ * A new UART driver is one file in drivers/uart/ that defines its struct uart_driver,
+ * plus its line here and in drivers/meson.build. The order matters only when two
+ * drivers claim the same compatible string: the first one wins.
+ */
+const struct uart_driver *const uart_drivers[] = {
+    &pl011_driver,
+    &ns16550_driver,
+    &ns16550_pio_driver,
+};
+
+const size_t uart_driver_count = sizeof(uart_drivers) / sizeof(uart_drivers[0]);
+
+const struct uart_driver *uart_driver_by_kind(uint32_t kind)
+{
+    for (size_t i = 0; i < uart_driver_count; i++) {
+        if (kind != BI_CONSOLE_NONE && uart_drivers[i]->kind == kind) {
+            return uart_drivers[i];
+        }
+    }
+    return NULL;
+}
+
+static bool serves(const struct uart_driver *drv, const char *compatible)
+{
+    for (const char *const *c = drv->compatible; c != NULL && *c != NULL; c++) {
+        if (strcmp(*c, compatible) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const struct uart_driver *uart_driver_by_compatible(const char *list, size_t len)
+{
+    size_t at = 0;
+
+    /* Only whole NUL-terminated strings count: a last string without its NUL is ignored. */
+    while (at < len) {
+        const char *s = list + at;
+        size_t n = strnlen(s, len - at);
+        if (n == len - at) {
+            break;
+        }
+        for (size_t i = 0; i < uart_driver_count; i++) {
+            if (serves(uart_drivers[i], s)) {
+                return uart_drivers[i];
+            }
+        }
+        at += n + 1;
+    }
+    return NULL;
+}
+
+uint64_t uart_regs_extent(const struct uart_driver *drv, uint32_t reg_shift, uint32_t io_width)
+{
+    if (reg_shift > drv->max_reg_shift || io_width > 4 ||
+        (drv->io_widths & UART_WIDTH(io_width)) == 0 ||
+        io_width > (uint64_t)drv->reg_stride << reg_shift) {
+        return 0;
+    }
+    return (uint64_t)drv->regs_size << reg_shift;
+}

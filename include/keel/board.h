@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* The board layer: boards as data keyed by the DTB's root compatible, and the early plan. */
+#ifndef KEEL_BOARD_H
+#define KEEL_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+#include <keel/page_table.h>
+
+/*
+ * What Keel knows about a board beyond its DTB. A board is found at run time from the
+ * root node's compatible list (boot/board.c holds the table); a DTB no row names gets
+ * board_generic, which knows nothing. Everything else comes from the DTB itself.
+ */
+struct board {
+    const char *compatible; /* a root compatible string naming the board; NULL: generic */
+    const char *name;
+    /*
+     * The console when the DTB names none a driver serves; kind NONE for none. When a
+     * DTB cannot be read at all, these are the addresses tried, and only a driver that
+     * identifies its device there is used.
+     */
+    struct bi_console console;
+};
+
+extern const struct board board_table[];
+extern const size_t board_count;
+extern const struct board board_generic;
+
+/*
+ * The early plan: what the boot identity map must hold before the shim runs, read from
+ * the DTB alone (RAM, and the console and fw_cfg registers). The kernel carries it out
+ * (common/board_early.c); it is a function of its own so that the host tests can check
+ * it on any tree.
+ */
+#define BOARD_EARLY_MAX 32u
+
+struct board_range {
+    uint64_t base;
+    uint64_t size;
+    pt_flags_t mem; /* PT_MEM_NORMAL for RAM, PT_MEM_WC for a framebuffer outside it */
+    uint32_t reserved;
+};
+
+struct board_early {
+    const struct board *board; /* NULL: the DTB could not be read, dtb_error says why */
+    int dtb_error;
+    struct bi_console console; /* board_find_console's answer: what the shim will say */
+    int console_error;         /* why the UART the DTB names was not taken, or KEEL_OK */
+    uint64_t fw_cfg_base;      /* 0: none */
+    uint32_t range_count;
+    uint32_t ranges_dropped; /* pieces of RAM that did not fit ranges[] */
+    /*
+     * The /memory ranges less /reserved-memory's no-map children (firmware's own memory
+     * that may not even be readable), then a simple-framebuffer that lies outside them.
+     */
+    struct board_range ranges[BOARD_EARLY_MAX];
+};
+
+/* Never fails: a DTB that cannot be read gives board NULL and dtb_error. */
+void board_early_plan(const void *dtb, size_t avail, struct board_early *plan);
+
+/*
+ * The kernel side (common/board_early.c), called by an arch entry that has a DTB before
+ * keel_boot_fdt: reads the DTB through the entry code's mapping of it, fills the boot
+ * identity map through arch_early_map (the console's and fw_cfg's pages as device
+ * memory first, then RAM), and starts the console: the board's default first, then the
+ * UART the DTB names. When the DTB cannot be read, each board's default console is
+ * tried, and only a driver that identifies its device there is taken. Prints a
+ * "keel: warning:" line for what it could not do; never fails.
+ */
+void board_early_setup(uint64_t dtb_pa);
+
+#endif
