@@ -333,9 +333,7 @@ static void ram0_plan(const uint8_t *dtb)
 /* QEMU virt: its RAM from 1 GiB, its PL011 and fw_cfg; the file name says the RAM size. */
 static void virt_plan(const char *path, const uint8_t *dtb)
 {
-    uint64_t mem = strstr(path, "-128M-") ? 128ull << 20
-                   : strstr(path, "-3G-") ? 3ull << 30
-                                          : 8ull << 30;
+    uint64_t mem = test_qemu_dtb_ram(path);
 
     board_early_plan(dtb, fdt_totalsize(dtb), &plan);
     CHECK(plan.board != NULL && strcmp(plan.board->name, "qemu-virt") == 0);
