@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <keel/boot_info.h>
+#include <keel/errors.h>
 #include <keel/memmap.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,7 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     size_t count;
-    if (memmap_normalise(in, n, out, BI_MEM_MAX, &count) != 0) {
+    /* The overlap rule names bad entries first, as the normaliser does, and never reads
+     * past them: the two must agree on what is a bad entry. */
+    int rule = memmap_check_overlaps(in, n);
+    int norm = memmap_normalise(in, n, out, BI_MEM_MAX, &count);
+    if ((rule == KEEL_E_MEM_ZERO_SIZE || rule == KEEL_E_MEM_WRAP || rule == KEEL_E_MEM_TYPE) !=
+        (norm == KEEL_E_MEM_ZERO_SIZE || norm == KEEL_E_MEM_WRAP || norm == KEEL_E_MEM_TYPE)) {
+        __builtin_trap();
+    }
+    if (norm != 0) {
         return 0;
     }
     int usable = 0;

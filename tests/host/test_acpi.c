@@ -140,8 +140,36 @@ static int scan(void)
     return acpi_scan(RSDP_PA, &env, &bi);
 }
 
-int main(void)
+/*
+ * QEMU's own tables, captured by tools/capture-acpi.py and laid out from MEM_PA on
+ * (tests/fuzz/corpus/acpi): the file name says how many CPUs QEMU was given ("smpN")
+ * and whether the RSDP is revision 2 with an XSDT ("xsdt").
+ */
+static void qemu_tables(const char *path)
 {
+    size_t len;
+    uint8_t *data = test_read_file(path, &len);
+    const char *smp = strstr(path, "smp");
+
+    CHECK(len <= MEM_SIZE && smp != NULL);
+    memset(mem, 0, MEM_SIZE);
+    memcpy(mem, data, len <= MEM_SIZE ? len : MEM_SIZE);
+    CHECK_ERR(scan(), KEEL_OK);
+    CHECK(bi.cpu_method == BI_CPU_METHOD_ACPI_MADT);
+    CHECK(smp != NULL && bi.cpu_count == (uint32_t)atoi(smp + 3));
+    CHECK(bi.rsdp_revision == (strstr(path, "xsdt") != NULL ? 2u : 0u));
+    for (uint32_t i = 0; i < bi.cpu_count; i++) {
+        CHECK(bi.cpu_ids[i] == i); /* QEMU numbers its APIC IDs from 0 */
+    }
+    printf("%s: %u cpus, RSDP revision %u\n", path, bi.cpu_count, bi.rsdp_revision);
+    free(data);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        qemu_tables(argv[i]);
+    }
     const struct cpu cpus[] = {
         {0, 0, 1}, {0, 1, 1}, {0, 2, 0}, {0, 3, 2}, {9, 300, 1}, {9, 0, 1}, {9, 301, 0},
     };
