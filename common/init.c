@@ -37,6 +37,7 @@ noreturn void keel_main(const struct keel_entry *entry)
     /* A DTB's board: the boot identity map (RAM, the console, fw_cfg) and the console. */
     if (entry->protocol == BI_PROTO_FDT) {
         board_early_setup(entry->info_pa);
+        timeline_mark("board");
     }
 
     /* The loader's data into the one boot_info, then the platform fix-ups; const after. */

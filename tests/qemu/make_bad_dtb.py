@@ -4,9 +4,13 @@
 board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
+                                         | uart-on-gic | uart-in-hole | ns16550-on-gic
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
-the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it).
+the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it). The
+uart-* and ns16550-* kinds add a UART node that /chosen/stdout-path names, whose reg is
+another device (the GIC distributor at 0x8000000) or nothing at all (0x20000000, in the
+PCIe window with no device behind it).
 """
 
 import os
@@ -17,6 +21,24 @@ import sys
 import tempfile
 
 FDT_PROP = 3
+
+
+def uart(name, compatible, base):
+    return ('\t%s@%x {\n\t\tcompatible = %s;\n\t\treg = <0x00 0x%x 0x00 0x1000>;\n'
+            '\t\tclock-names = "uartclk", "apb_pclk";\n\t};\n' % (name, base, compatible, base))
+
+
+# Tree edits made through dtc: (a node added under the root, the stdout-path or None).
+EDITS = {
+    "fb-overflow": ('\tframebuffer@10000000 {\n\t\tcompatible = "simple-framebuffer";\n'
+                    '\t\treg = <0x00 0x10000000 0x00 0x300000>;\n\t\twidth = <0x400>;\n'
+                    '\t\theight = <0x300>;\n\t\tstride = <0x10>;\n'
+                    '\t\tformat = "x8r8g8b8";\n\t};\n', None),
+    "uart-on-gic": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x8000000), "/pl011@8000000"),
+    "uart-in-hole": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x20000000),
+                     "/pl011@20000000"),
+    "ns16550-on-gic": (uart("serial", '"ns16550a"', 0x8000000), "/serial@8000000"),
+}
 
 
 def main():
@@ -41,13 +63,16 @@ def main():
         # An off_mem_rsvmap far past the blob: QEMU 7.2's -dtb load itself crashes on it,
         # which is what `keel run` must report as QEMU's death, not as a kernel exit code.
         d[16:20] = struct.pack(">I", 0xfffff000)
-    elif kind == "fb-overflow":
+    elif kind in EDITS:
         dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
                              stdout=subprocess.PIPE).stdout.decode()
-        node = ('\tframebuffer@10000000 {\n\t\tcompatible = "simple-framebuffer";\n'
-                '\t\treg = <0x00 0x10000000 0x00 0x300000>;\n\t\twidth = <0x400>;\n'
-                '\t\theight = <0x300>;\n\t\tstride = <0x10>;\n'
-                '\t\tformat = "x8r8g8b8";\n\t};\n')
+        node, stdout = EDITS[kind]
+        if stdout:
+            start = dts.index("\tchosen {")
+            end = dts.index("\t};", start)
+            chosen = "".join(l + "\n" for l in dts[start:end].splitlines()
+                             if "stdout-path" not in l)
+            dts = dts[:start] + chosen + '\t\tstdout-path = "%s";\n' % stdout + dts[end:]
         dts = dts[:dts.rindex("};")] + node + "};\n"
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)

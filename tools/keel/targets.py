@@ -65,6 +65,17 @@ TARGETS = {t.name: t for t in [
                ("bad-dtb-memreserve-wrap", ["--expect-line", "memory map: entry wraps around",
                                             "--expect-code", str(EXIT_BAD_INPUT),
                                             "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
+               # A stdout-path UART that is another device, or none: the console stays on
+               # the board's PL011 and says so in one line; the boot goes on.
+               ("console-uart-on-gic", ["--no-fb", "--expect-warning",
+                                        "console: the UART's registers do not answer",
+                                        "--", "-dtb", generated("bad-uart-on-gic.dtb")]),
+               ("console-uart-in-hole", ["--no-fb", "--expect-warning",
+                                         "console: the UART's registers do not answer",
+                                         "--", "-dtb", generated("bad-uart-in-hole.dtb")]),
+               ("console-ns16550-on-gic", ["--no-fb", "--expect-warning",
+                                           "console: the UART did not take a character in time",
+                                           "--", "-dtb", generated("bad-ns16550-on-gic.dtb")]),
                # QEMU itself dies on this DTB: `keel run` says so and exits 125.
                ("qemu-killed-{target}", ["--expect-line", "QEMU was killed by signal",
                                          "--expect-code", str(EXIT_NO_KERNEL_CODE),
