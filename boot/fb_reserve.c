@@ -13,7 +13,7 @@
 
 /*
  * The map plus the new range, and the normaliser's output. Static rather than on the
- * stack (12 KiB); this runs once, on the boot CPU, right after the shim.
+ * stack (48 KiB); this runs once, on the boot CPU, right after the shim.
  */
 static struct bi_mem_range fb_scratch_in[BI_MEM_MAX + 1];
 static struct bi_mem_range fb_scratch_out[BI_MEM_MAX];

@@ -13,7 +13,7 @@
 
 /*
  * Scratch space for the raw ranges of one shim call. It is static rather than on the
- * stack because 12 KiB is a large share of the boot stack; the shims run once, on the
+ * stack because 96 KiB is more than the boot stack holds; the shims run once, on the
  * boot CPU, before anything else could call them.
  */
 static struct bi_mem_range shim_scratch[SHIM_RAW_MAX];

@@ -11,7 +11,7 @@
 #include <keel/shim.h>
 
 /* Raw (un-normalised) ranges a shim may collect before memmap_normalise. */
-#define SHIM_RAW_MAX 512u
+#define SHIM_RAW_MAX 4096u
 
 struct shim_ranges {
     struct bi_mem_range *range;

@@ -13,15 +13,15 @@
  */
 
 #define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
-#define BOOT_INFO_VERSION 1u
+#define BOOT_INFO_VERSION 2u
 
-#define BI_MEM_MAX 256u
-#define BI_MODULE_MAX 32u
+#define BI_MEM_MAX 1024u
+#define BI_MODULE_MAX 256u
 #define BI_CPU_MAX 64u
-#define BI_CMDLINE_MAX 1024u
+#define BI_CMDLINE_MAX 4096u
 #define BI_LOADER_MAX 64u
-#define BI_NAME_MAX 64u
-#define BI_MOD_CMDLINE_MAX 256u
+#define BI_NAME_MAX 256u
+#define BI_MOD_CMDLINE_MAX 1024u
 
 /* How the kernel was entered. */
 enum bi_protocol {

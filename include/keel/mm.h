@@ -64,7 +64,7 @@ struct kernel_memory {
     size_t identity_count;
 };
 
-#define MM_BOOT_EXTENTS 256u
+#define MM_BOOT_EXTENTS BI_MEM_MAX
 
 /*
  * What the memory sequence needs besides the arch hooks: the image it maps, and the two

@@ -224,7 +224,7 @@ static void damaged(const uint8_t *dtb)
     memset(long_args, 'x', BI_CMDLINE_MAX);
     c = edit_copy(dtb);
     fdt_setprop_string(c, fdt_path_offset(c, "/chosen"), "bootargs", long_args);
-    expect_edit(c, true, KEEL_E_TOO_LONG, "bootargs of 1024 bytes");
+    expect_edit(c, true, KEEL_E_TOO_LONG, "bootargs of BI_CMDLINE_MAX bytes");
 
     c = edit_copy(dtb);
     node = fdt_path_offset(c, "/memory@60000000");
@@ -260,6 +260,20 @@ static void damaged(const uint8_t *dtb)
     fdt_del_node(c, fdt_path_offset(c, "/memory@40000000"));
     fdt_del_node(c, fdt_path_offset(c, "/memory@60000000"));
     expect_edit(c, false, KEEL_E_MEM_NO_USABLE, "no memory nodes");
+    /* Real boards exceed small tables: 450 reserved-memory children, 900 merged ranges. */
+    c = malloc(1 << 20);
+    CHECK(fdt_open_into(dtb, c, 1 << 20) == 0);
+    node = fdt_path_offset(c, "/reserved-memory");
+    for (uint32_t i = 0; i < 450; i++) {
+        char name[32];
+        uint32_t reg[2] = {cpu_to_fdt32(0x50000000 + i * 0x2000), cpu_to_fdt32(0x1000)};
+        snprintf(name, sizeof(name), "carveout@%x", 0x50000000 + i * 0x2000);
+        CHECK(fdt_setprop(c, fdt_add_subnode(c, node, name), "reg", reg, sizeof(reg)) == 0);
+    }
+    expect_edit(c, true, KEEL_OK, "450 reserved-memory children");
+    CHECK(bi.mem_count > 900 && range_is(0x50000000, BI_MEM_RESERVED, BI_SRC_FDT_RESERVED) &&
+          range_is(0x50001000, BI_MEM_USABLE, BI_SRC_FDT_MEMORY));
+
     /* The overlap rule (keel/memmap.h) on real trees. Firmware memory over the kernel. */
     c = edit_copy(dtb);
     node = fdt_add_subnode(c, fdt_path_offset(c, "/reserved-memory"), "over-kernel@40210000");

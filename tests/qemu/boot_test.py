@@ -72,6 +72,7 @@ def good_boot(a):
                 f.write(data)
             modules[name] = (path, zlib.crc32(data), size)
         cmdline = "keel-test marker=%08x answer=42" % rng.getrandbits(32)
+        cmdline += "".join(" w%04d" % i for i in range(a.cmdline_words))
         rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
     check(rc == 0, "exit code is 0 (got %d)" % rc, failures)
     r = report_of(out)
@@ -202,6 +203,8 @@ def main():
     p.add_argument("--expect-code", type=int)
     p.add_argument("--cmdline", default="keel-test")
     p.add_argument("--fail-alloc-sweep", action="store_true")
+    p.add_argument("--cmdline-words", type=int, default=0,
+                   help="a good boot whose command line has this many more words")
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
     p.add_argument("--expect-warning", help="a good boot that prints this warning")
     a = p.parse_args(argv)
