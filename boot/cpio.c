@@ -72,7 +72,8 @@ static int next_archive(struct cpio_iter *it)
     while (off < it->len && it->buf[off] == 0) {
         off++;
     }
-    if (off == it->len) {
+    /* The trailer's padding may run past an archive that ends within it. */
+    if (off >= it->len) {
         it->done = true;
         return KEEL_OK;
     }

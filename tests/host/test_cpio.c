@@ -184,6 +184,12 @@ static void synthetic(void)
     memset(buf + len, 0, sizeof(buf) - len);
     memcpy(buf + len + 8, "junk", 4);
     CHECK_ERR(list(buf, len + 64, files, 8, &count), KEEL_E_CPIO_PADDING);
+    /* An archive that ends inside the padding after its trailer's name (found by fuzz-cpio:
+     * the offset after the trailer lay past the end and was read as a header). */
+    memset(buf, 0, sizeof(buf));
+    len = entry(buf, 0, "070701", 0100644, 1, "a", 2, "1", 1);
+    len = entry(buf, len, "070701", 0, 1, "TRAILER!!!", 11, "x", 1); /* a byte of data */
+    CHECK_ERR(list(buf, len - 2, files, 8, &count), KEEL_OK);
 
     /* namesize and filesize that point past the end of the archive. */
     len = entry(buf, 0, "070701", 0100644, 1, "x", 2, "1", 1);
