@@ -39,10 +39,11 @@ int shim_add_range(struct shim_ranges *rs, uint64_t base, uint64_t size, uint32_
     return KEEL_OK;
 }
 
-int shim_copy_string(char *dst, size_t cap, const char *src, size_t len)
+int shim_copy_string(char *dst, size_t cap, const char *src, size_t len, int too_long)
 {
     if (len >= cap) {
-        return KEEL_E_TOO_LONG;
+        keel_err_note_string(src, len, cap - 1);
+        return too_long;
     }
     memcpy(dst, src, len);
     dst[len] = '\0';
@@ -159,6 +160,7 @@ int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_
 
 void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env)
 {
+    keel_err_clear();
     bi_init(bi);
     bi->protocol = protocol;
     bi->entry_state = env->entry_state;

@@ -283,14 +283,16 @@ static int read_chosen(const struct fdt *fdt, uint32_t chosen, const char *loade
         if (args == NULL) {
             return KEEL_E_FDT_PROP;
         }
-        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), args, strlen(args));
+        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), args, strlen(args),
+                               KEEL_E_TOO_LONG_CMDLINE);
     }
     /* U-Boot stamps its version into /chosen of every tree it hands to an OS. */
     if (fdt_get_prop(fdt, chosen, "u-boot,version", &prop)) {
         loader = "u-boot";
     }
     if (err == KEEL_OK) {
-        err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader));
+        err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader),
+                               KEEL_E_TOO_LONG_LOADER);
     }
     if (err != KEEL_OK) {
         return err;
@@ -336,7 +338,8 @@ static int add_initrd_modules(const struct shim_env *env, struct boot_info *bi)
             return KEEL_E_MODULE_TOO_MANY;
         }
         struct bi_module *m = &bi->modules[bi->module_count];
-        err = shim_copy_string(m->name, sizeof(m->name), file.name, file.name_len);
+        err = shim_copy_string(m->name, sizeof(m->name), file.name, file.name_len,
+                               KEEL_E_TOO_LONG_MODULE_NAME);
         if (err != KEEL_OK) {
             return err;
         }
@@ -372,7 +375,8 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
         err = read_chosen(&fdt, chosen, loader != NULL ? loader : "unknown", bi);
     } else {
         const char *name = loader != NULL ? loader : "unknown";
-        err = shim_copy_string(bi->loader, sizeof(bi->loader), name, strlen(name));
+        err = shim_copy_string(bi->loader, sizeof(bi->loader), name, strlen(name),
+                               KEEL_E_TOO_LONG_LOADER);
     }
     if (err != KEEL_OK) {
         return err;

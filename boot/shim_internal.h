@@ -26,8 +26,12 @@ void shim_ranges_init(struct shim_ranges *rs);
 int shim_add_range(struct shim_ranges *rs, uint64_t base, uint64_t size, uint32_t type,
                    uint32_t source);
 
-/* Copies `len` bytes of `src` and a NUL into dst[cap]; KEEL_E_TOO_LONG if they do not fit. */
-int shim_copy_string(char *dst, size_t cap, const char *src, size_t len);
+/*
+ * Copies `len` bytes of `src` and a NUL into dst[cap]. A string that does not fit is
+ * noted for the error line (keel_err_note_string) and `too_long`, the error that names
+ * the field, is returned.
+ */
+int shim_copy_string(char *dst, size_t cap, const char *src, size_t len, int too_long);
 
 /* env->phys_ptr, or NULL when the environment has none. */
 const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len);

@@ -105,9 +105,12 @@ static int module_strings(const char *str, uint32_t index, struct bi_module *m)
     while (*p == ' ' || *p == '\t') {
         p++;
     }
-    int err = shim_copy_string(m->cmdline, sizeof(m->cmdline), p, strlen(p));
+    int err =
+        shim_copy_string(m->cmdline, sizeof(m->cmdline), p, strlen(p), KEEL_E_TOO_LONG_MODULE_ARGS);
     if (err != KEEL_OK || word_len > 0) {
-        return err != KEEL_OK ? err : shim_copy_string(m->name, sizeof(m->name), word, word_len);
+        return err != KEEL_OK ? err
+                              : shim_copy_string(m->name, sizeof(m->name), word, word_len,
+                                                 KEEL_E_TOO_LONG_MODULE_NAME);
     }
     char buf[16] = "module";
     size_t len = 6;
@@ -120,7 +123,7 @@ static int module_strings(const char *str, uint32_t index, struct bi_module *m)
     while (n > 0) {
         buf[len++] = digits[--n];
     }
-    return shim_copy_string(m->name, sizeof(m->name), buf, len);
+    return shim_copy_string(m->name, sizeof(m->name), buf, len, KEEL_E_TOO_LONG_MODULE_NAME);
 }
 
 static int add_modules(const struct mb2_info *mb, struct shim_ranges *rs, struct boot_info *bi)
@@ -190,9 +193,11 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     bi->info_size = mb.total_size;
 
     const char *loader = mb.loader_name != NULL ? mb.loader_name : "unknown";
-    err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader));
+    err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader),
+                           KEEL_E_TOO_LONG_LOADER);
     if (err == KEEL_OK && mb.cmdline != NULL) {
-        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), mb.cmdline, strlen(mb.cmdline));
+        err = shim_copy_string(bi->cmdline, sizeof(bi->cmdline), mb.cmdline, strlen(mb.cmdline),
+                               KEEL_E_TOO_LONG_CMDLINE);
     }
     if (err != KEEL_OK) {
         return err;

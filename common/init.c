@@ -20,9 +20,9 @@
 static noreturn void fail(const char *stage, int err)
 {
     if (stage != NULL) {
-        kprintf("keel: error: %s: %s\n", stage, keel_strerror(err));
+        kprintf("keel: error: %s: %s%s\n", stage, keel_strerror(err), keel_err_detail());
     } else {
-        kprintf("keel: error: %s\n", keel_strerror(err));
+        kprintf("keel: error: %s%s\n", keel_strerror(err), keel_err_detail());
     }
     arch_exit(keel_err_is_internal(err) ? KEEL_EXIT_PANIC : KEEL_EXIT_BAD_INPUT);
 }

@@ -249,7 +249,8 @@ int main(int argc, char **argv)
                               &env, &bi);
     }
     if (err != KEEL_OK) {
-        return fail(keel_strerror(err), EXIT_BAD_INPUT);
+        snprintf(msg, sizeof(msg), "%s%s", keel_strerror(err), keel_err_detail());
+        return fail(msg, EXIT_BAD_INPUT);
     }
 
     static uint32_t crcs[BI_MODULE_MAX];

@@ -3,6 +3,8 @@
 #ifndef KEEL_ERRORS_H
 #define KEEL_ERRORS_H
 
+#include <stddef.h>
+
 /*
  * Parsers never panic: they return one of these. The caller turns a non-zero code
  * into the single line "keel: error: <keel_strerror(code)>" and a non-zero exit.
@@ -73,7 +75,10 @@
     /* page tables */                                                                              \
     X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                                 \
     /* generic */                                                                                  \
-    X(KEEL_E_TOO_LONG, "a string from the loader does not fit its field")                          \
+    X(KEEL_E_TOO_LONG_CMDLINE, "cmdline: the kernel command line is too long")                     \
+    X(KEEL_E_TOO_LONG_LOADER, "loader: the loader's name is too long")                             \
+    X(KEEL_E_TOO_LONG_MODULE_NAME, "modules: a module's name is too long")                         \
+    X(KEEL_E_TOO_LONG_MODULE_ARGS, "modules: a module's command line is too long")                 \
     X(KEEL_E_NO_MEMORY, "out of memory")                                                           \
     X(KEEL_E_INVALID, "invalid argument")                                                          \
     /* memory allocators (common/mm); appended so that earlier codes keep their values */          \
@@ -120,6 +125,16 @@ enum keel_err {
 
 /* The message for an error code; never NULL, even for codes out of range. */
 const char *keel_strerror(int err);
+
+/*
+ * What a parser read when it failed, for the error line to print after the message
+ * (lib/err_detail.c): "" when none was noted. keel_err_note_string records a string that
+ * does not fit its field (its first bytes, its length and the limit); the shims clear
+ * it when they start.
+ */
+void keel_err_clear(void);
+void keel_err_note_string(const char *s, size_t len, size_t limit);
+const char *keel_err_detail(void);
 
 /*
  * True for the codes that mean Keel broke an invariant of its own rather than being

@@ -413,7 +413,12 @@ static void malformed(void)
     tag_mmap(b, map, 1, 24);
     tag_string(b, MB2_TAG_CMDLINE, long_str);
     end(b);
-    expect(b, b->len, KEEL_E_TOO_LONG, "command line too long");
+    expect(b, b->len, KEEL_E_TOO_LONG_CMDLINE, "command line too long");
+    /* The error line says which string, how long it is and the limit. */
+    char want[96];
+    snprintf(want, sizeof(want), ": 'aaaaaaaaaaaaaaaaaaaaaaaa...' is %u bytes, the limit is %u",
+             BI_CMDLINE_MAX + 7, BI_CMDLINE_MAX - 1);
+    CHECK(strcmp(keel_err_detail(), want) == 0);
     long_str[BI_CMDLINE_MAX - 1] = '\0';
     begin(b);
     tag_mmap(b, map, 1, 24);
@@ -426,19 +431,19 @@ static void malformed(void)
     tag_mmap(b, map, 1, 24);
     tag_module(b, 0x400000, 0x401000, long_str);
     end(b);
-    expect(b, b->len, KEEL_E_TOO_LONG, "module command line too long");
+    expect(b, b->len, KEEL_E_TOO_LONG_MODULE_ARGS, "module command line too long");
     long_str[3] = 'a';
     begin(b);
     tag_mmap(b, map, 1, 24);
     tag_module(b, 0x400000, 0x401000, long_str);
     end(b);
-    expect(b, b->len, KEEL_E_TOO_LONG, "module name too long");
+    expect(b, b->len, KEEL_E_TOO_LONG_MODULE_NAME, "module name too long");
     long_str[BI_LOADER_MAX] = '\0';
     begin(b);
     tag_mmap(b, map, 1, 24);
     tag_string(b, MB2_TAG_LOADER_NAME, long_str);
     end(b);
-    expect(b, b->len, KEEL_E_TOO_LONG, "loader name too long");
+    expect(b, b->len, KEEL_E_TOO_LONG_LOADER, "loader name too long");
     free(b);
 }
 

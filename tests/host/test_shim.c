@@ -224,7 +224,12 @@ static void damaged(const uint8_t *dtb)
     memset(long_args, 'x', BI_CMDLINE_MAX);
     c = edit_copy(dtb);
     fdt_setprop_string(c, fdt_path_offset(c, "/chosen"), "bootargs", long_args);
-    expect_edit(c, true, KEEL_E_TOO_LONG, "bootargs of BI_CMDLINE_MAX bytes");
+    expect_edit(c, true, KEEL_E_TOO_LONG_CMDLINE, "bootargs of BI_CMDLINE_MAX bytes");
+    CHECK(strstr(keel_err_detail(), "' is 4096 bytes, the limit is 4095") != NULL);
+    /* The next shim starts with no detail. */
+    c = edit_copy(dtb);
+    expect_edit(c, true, KEEL_OK, "a fresh shim clears the last detail");
+    CHECK(keel_err_detail()[0] == '\0');
 
     c = edit_copy(dtb);
     node = fdt_path_offset(c, "/memory@60000000");

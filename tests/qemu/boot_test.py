@@ -178,7 +178,8 @@ def fail_alloc_sweep(a):
 def bad_boot(a):
     """A boot that must end in one "keel: ..." line and a specific non-zero exit code."""
     failures = []
-    rc, out = run_keel(a, [], a.cmdline, a.qemu_args)
+    cmdline = a.cmdline + "".join(" w%04d" % i for i in range(a.cmdline_words))
+    rc, out = run_keel(a, [], cmdline, a.qemu_args)
     keel_lines = [l for l in out.splitlines() if l.startswith(FAILURE_PREFIXES)]
     check(rc == a.expect_code, "exit code is %d (got %d)" % (a.expect_code, rc), failures)
     check(len(keel_lines) == 1 and a.expect_line in keel_lines[0],

@@ -70,6 +70,10 @@ def tests_of(arch):
         for memory in ("512M", "4G"):
             tests.append(Test("boot-%s-%s" % (t.name, memory), t, ["--memory", memory]))
         tests.append(Test("boot-%s-long-cmdline" % t.name, t, ["--cmdline-words", "600"]))
+    # One too long for the boot_info is refused in one line that says how long it was.
+    tests.append(Test("bad-cmdline-%s" % main.name, main, ["--cmdline-words", "700"] + expect_failure(
+        "cmdline: the kernel command line is too long: 'keel-test w0000 w0001 w0...' is 4209 "
+        "bytes, the limit is 4095", EXIT_BAD_INPUT)))
     # The framebuffer console: QEMU's screen after the report equals the host rendering of
     # the same text by the same console code; and without a framebuffer, serial only.
     for t in targets:

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The detail of the last error a parser noted: what it read, so the one error line can say. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <keel/errors.h>
+#include <keel/fmt.h>
+
+/*
+ * One static buffer: the parsers run one at a time, on the boot CPU or in one host
+ * thread, and the error line is printed before anything else could note a detail.
+ */
+static char detail[128];
+
+struct buf_sink {
+    char *p;
+    size_t left;
+};
+
+static void buf_write(void *ctx, const char *s, size_t len)
+{
+    struct buf_sink *b = ctx;
+    size_t n = len < b->left ? len : b->left;
+
+    memcpy(b->p, s, n);
+    b->p += n;
+    b->left -= n;
+}
+
+void keel_err_clear(void)
+{
+    detail[0] = '\0';
+}
+
+const char *keel_err_detail(void)
+{
+    return detail;
+}
+
+void keel_err_note_string(const char *s, size_t len, size_t limit)
+{
+    /* The first bytes of the string, printable ones only, then its length and the limit. */
+    char head[28];
+    size_t shown = len < sizeof(head) - 4 ? len : sizeof(head) - 4;
+    for (size_t i = 0; i < shown; i++) {
+        head[i] = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'' ? s[i] : '?';
+    }
+    memcpy(head + shown, shown < len ? "...\0" : "\0", shown < len ? 4 : 1);
+
+    struct buf_sink b = {detail, sizeof(detail) - 1};
+    struct sink sink = {.write = buf_write, .ctx = &b};
+    sink_printf(&sink, ": '%s' is %llu bytes, the limit is %llu", head, (unsigned long long)len,
+                (unsigned long long)limit);
+    *b.p = '\0';
+}
