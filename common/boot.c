@@ -33,6 +33,7 @@ static struct shim_env kernel_env(uint32_t entry_state)
     return (struct shim_env){
         .kernel_base = image.phys_base,
         .kernel_size = image.virt.end - image.virt.start,
+        .boot_cpu_id = arch_cpu_id(),
         .entry_state = entry_state,
         .phys_ptr = early_phys_ptr,
         .ctx = NULL,

@@ -51,6 +51,14 @@ uint64_t arch_cycles_per_second(void)
     return v;
 }
 
+uint64_t arch_cpu_id(void)
+{
+    uint64_t mpidr;
+
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return mpidr & A64_MPIDR_AFFINITY; /* Aff3 in [39:32], Aff2..Aff0 in [23:0] */
+}
+
 uint64_t arch_kernel_phys_base(void)
 {
     return a64_phys_base;

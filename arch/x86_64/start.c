@@ -49,6 +49,14 @@ noreturn void arch_exit(int code)
     }
 }
 
+uint64_t arch_cpu_id(void)
+{
+    uint32_t eax, ebx, ecx, edx;
+
+    x86_cpuid(1, &eax, &ebx, &ecx, &edx);
+    return ebx >> 24; /* CPUID.01H:EBX[31:24], the initial APIC ID */
+}
+
 uint64_t arch_kernel_phys_base(void)
 {
     return X86_KERNEL_PHYS;

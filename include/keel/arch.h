@@ -49,6 +49,13 @@ uint64_t arch_entry_cycles(void);
 uint64_t arch_kernel_phys_base(void);
 
 /*
+ * The hardware id of the CPU this runs on, in the form the boot_info's CPU list uses:
+ * the initial APIC ID on x86_64 (CPUID leaf 1), the MPIDR_EL1 affinity fields on
+ * aarch64. The shims count the boot CPU with it when the loader lists no CPUs. Early.
+ */
+uint64_t arch_cpu_id(void);
+
+/*
  * The boot identity map, until arch_tlb_switch(). Each arch's entry code maps what it
  * must; the board layer (common/board_early.c) adds what the DTB describes through
  * arch_early_map: RAM (`mem` PT_MEM_NORMAL), a framebuffer (PT_MEM_WC) and device

@@ -29,6 +29,11 @@ struct shim_env {
      */
     bool dtb_unplaced;
     /*
+     * The CPU the shim runs on (arch_cpu_id in the kernel; 0 on the host), counted as the
+     * one CPU when the loader lists none: the boot CPU is never left out.
+     */
+    uint64_t boot_cpu_id;
+    /*
      * Returns a readable pointer to physical [pa, pa + len), or NULL when that range
      * is not reachable (the shim then treats the data as absent or as an error, as
      * the protocol demands). The kernel maps physical memory 1:1 during the shim;

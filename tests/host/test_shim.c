@@ -49,6 +49,7 @@ static int run(const void *dtb, size_t len, bool with_initrd, uint64_t kernel_ba
         .kernel_base = kernel_base,
         .kernel_size = 0x100000,
         .entry_state = 1,
+        .boot_cpu_id = 0x101,
         .phys_ptr = host_phys_ptr,
         .ctx = &mem,
     };
@@ -140,7 +141,9 @@ static void minimal(const uint8_t *dtb, size_t len)
     CHECK_ERR(run(dtb, len, false, 0x80200000), KEEL_OK);
     CHECK(strcmp(bi.loader, "qemu") == 0 && bi.cmdline[0] == '\0');
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x1c090000);
-    CHECK(bi.cpu_count == 0 && bi.module_count == 0 && bi.initrd_base == 0);
+    /* minimal has no /cpus: the boot CPU is counted, with the id the shim was given. */
+    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+    CHECK(bi.module_count == 0 && bi.initrd_base == 0);
     CHECK(range_is(0x80000000, BI_MEM_USABLE, BI_SRC_FDT_MEMORY));
     CHECK(range_is(0x80200000, BI_MEM_KERNEL, BI_SRC_KERNEL));
 }
@@ -226,6 +229,17 @@ static void damaged(const uint8_t *dtb)
     fdt_setprop_string(c, fdt_path_offset(c, "/chosen"), "bootargs", long_args);
     expect_edit(c, true, KEEL_E_TOO_LONG_CMDLINE, "bootargs of BI_CMDLINE_MAX bytes");
     CHECK(strstr(keel_err_detail(), "' is 4096 bytes, the limit is 4095") != NULL);
+    /* No /cpus, or an empty one: the boot CPU is still counted, with its own id. */
+    c = edit_copy(dtb);
+    fdt_del_node(c, fdt_path_offset(c, "/cpus"));
+    expect_edit(c, true, KEEL_OK, "no /cpus");
+    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+    c = edit_copy(dtb);
+    fdt_del_node(c, fdt_path_offset(c, "/cpus/cpu@0"));
+    fdt_del_node(c, fdt_path_offset(c, "/cpus/cpu@1"));
+    expect_edit(c, true, KEEL_OK, "an empty /cpus");
+    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+
     /* The next shim starts with no detail. */
     c = edit_copy(dtb);
     expect_edit(c, true, KEEL_OK, "a fresh shim clears the last detail");

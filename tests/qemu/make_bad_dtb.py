@@ -5,6 +5,7 @@ board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not ch
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
+                                         | no-cpus
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
 the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it). The
@@ -63,6 +64,14 @@ def main():
         # An off_mem_rsvmap far past the blob: QEMU 7.2's -dtb load itself crashes on it,
         # which is what `keel run` must report as QEMU's death, not as a kernel exit code.
         d[16:20] = struct.pack(">I", 0xfffff000)
+    elif kind == "no-cpus":
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        start = dts.index("\tcpus {")
+        end = dts.index("\n\t};\n", start) + len("\n\t};\n")
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=(dts[:start] + dts[end:]).encode(),
+                                     stdout=subprocess.PIPE).stdout)
     elif kind in EDITS:
         dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
                              stdout=subprocess.PIPE).stdout.decode()

@@ -76,6 +76,8 @@ TARGETS = {t.name: t for t in [
                ("console-ns16550-on-gic", ["--no-fb", "--expect-warning",
                                            "console: the UART did not take a character in time",
                                            "--", "-dtb", generated("bad-ns16550-on-gic.dtb")]),
+               # A DTB without /cpus: the boot CPU is still counted (the report's cpus >= 1).
+               ("boot-{target}-no-cpus", ["--no-fb", "--", "-dtb", generated("bad-no-cpus.dtb")]),
                # QEMU itself dies on this DTB: `keel run` says so and exits 125.
                ("qemu-killed-{target}", ["--expect-line", "QEMU was killed by signal",
                                          "--expect-code", str(EXIT_NO_KERNEL_CODE),

@@ -17,6 +17,9 @@
 #define A64_U64(x) x##ull
 #endif
 
+/* MPIDR_EL1's affinity fields, Aff3 [39:32] and Aff2..Aff0 [23:0]: a DTB cpu node's reg. */
+#define A64_MPIDR_AFFINITY A64_U64(0xff00ffffff)
+
 /* HCR_EL2: RW makes EL1 AArch64; everything else (stage 2, traps, E2H) stays off. */
 #define A64_HCR_EL2_RW 0x80000000
 
