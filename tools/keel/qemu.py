@@ -74,6 +74,28 @@ def qmp_screendump(sock_path, ppm_path, timeout=20):
         call("screendump", filename=ppm_path)
 
 
+def size_bytes(s):
+    """QEMU's -m sizes: a number with an optional K, M, G or T suffix (binary units)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    s = s.strip().upper()
+    return int(s[:-1]) * units[s[-1]] if s[-1:] in units else int(s)
+
+
+def memory_backend(memory, work):
+    """QEMU arguments that back guest RAM larger than the host's with a sparse file.
+
+    Plain -m of more than the host has fails in QEMU. A file-backed backend in the boot's
+    scratch directory holds only the pages the guest touches, so 64 GiB or 1 TiB
+    machines can be tried; the file goes with the directory when the boot ends.
+    """
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if size_bytes(memory) <= host:
+        return []
+    path = os.path.join(work, "guest-ram")
+    return ["-object", "memory-backend-file,id=keel-ram,size=%s,mem-path=%s,share=on" % (
+        memory, path), "-machine", "memory-backend=keel-ram"]
+
+
 def boot(target, bdir, opts, out=None):
     """Boots once; streams the serial console to `out` (stdout by default).
 
@@ -92,7 +114,8 @@ def boot(target, bdir, opts, out=None):
     with tempfile.TemporaryDirectory(prefix="keel-") as work:
         ctx.work = work
         qmp = os.path.join(work, "qmp.sock")
-        cmd = target.command(ctx) + ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
+        cmd = target.command(ctx) + memory_backend(ctx.memory, work)
+        cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
         if not opts.display:
             cmd += ["-display", "none"]
         if opts.screenshot:
