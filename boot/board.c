@@ -7,6 +7,7 @@
 
 #include <keel/addr.h>
 #include <keel/board.h>
+#include <keel/compatible.h>
 #include <keel/errors.h>
 #include <keel/uart.h>
 
@@ -39,18 +40,13 @@ const struct board *board_lookup(const struct fdt *fdt)
         return &board_generic;
     }
     /* The root lists the most specific name first, so earlier strings win. */
-    for (uint32_t at = 0; at < prop.len;) {
-        const char *s = (const char *)prop.value + at;
-        size_t n = strnlen(s, prop.len - at);
-        if (n == prop.len - at) {
-            break;
-        }
+    size_t at = 0;
+    for (const char *s; (s = compatible_next((const char *)prop.value, prop.len, &at)) != NULL;) {
         for (size_t i = 0; i < board_count; i++) {
             if (strcmp(board_table[i].compatible, s) == 0) {
                 return &board_table[i];
             }
         }
-        at += (uint32_t)n + 1;
     }
     return &board_generic;
 }
