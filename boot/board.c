@@ -7,7 +7,9 @@
 
 #include <keel/addr.h>
 #include <keel/board.h>
+#include <keel/compatible.h>
 #include <keel/errors.h>
+#include <keel/fb.h>
 #include <keel/uart.h>
 
 #include "board_fdt.h"
@@ -39,18 +41,13 @@ const struct board *board_lookup(const struct fdt *fdt)
         return &board_generic;
     }
     /* The root lists the most specific name first, so earlier strings win. */
-    for (uint32_t at = 0; at < prop.len;) {
-        const char *s = (const char *)prop.value + at;
-        size_t n = strnlen(s, prop.len - at);
-        if (n == prop.len - at) {
-            break;
-        }
+    size_t at = 0;
+    for (const char *s; (s = compatible_next((const char *)prop.value, prop.len, &at)) != NULL;) {
         for (size_t i = 0; i < board_count; i++) {
             if (strcmp(board_table[i].compatible, s) == 0) {
                 return &board_table[i];
             }
         }
-        at += (uint32_t)n + 1;
     }
     return &board_generic;
 }
@@ -59,18 +56,9 @@ const struct board *board_lookup(const struct fdt *fdt)
 static bool cell_or(const struct fdt *fdt, uint32_t node, const char *name, uint32_t fallback,
                     uint32_t *value)
 {
-    struct fdt_prop prop;
-    uint64_t v;
-
     *value = fallback;
-    if (!fdt_get_prop(fdt, node, name, &prop)) {
-        return true;
-    }
-    if (prop.len != 4 || fdt_prop_u64(&prop, &v) != KEEL_OK) {
-        return false;
-    }
-    *value = (uint32_t)v;
-    return true;
+    int err = fdt_get_u32(fdt, node, name, value);
+    return err == KEEL_OK || err == KEEL_E_FDT_NOT_FOUND;
 }
 
 /* Calls fn for each entry of the reg property of path's last node; stops at a bad entry. */
@@ -308,8 +296,7 @@ static bool in_plan(const struct board_early *p, uint64_t base, uint64_t size)
 void board_early_plan(const void *dtb, size_t avail, struct board_early *p)
 {
     struct fdt fdt;
-    struct bi_framebuffer fb;
-    uint64_t fb_size;
+    struct fb_found fbs;
 
     memset(p, 0, sizeof(*p));
     p->dtb_error = dtb != NULL ? fdt_init(&fdt, dtb, avail) : KEEL_E_FDT_TOTALSIZE;
@@ -318,7 +305,9 @@ void board_early_plan(const void *dtb, size_t avail, struct board_early *p)
     }
     p->board = board_lookup(&fdt);
     p->console_error = board_find_console(&fdt, p->board, &p->console);
-    p->fw_cfg_base = shim_fdt_fw_cfg(&fdt);
+    shim_fdt_fb_find(&fdt, &fbs);
+    p->fb_device = fbs.device;
+    p->fw_cfg_base = fbs.fw_cfg_base;
     each_memory(&fdt, plan_ram, p);
     plan_no_map(&fdt, p);
     plan_compact(p);
@@ -326,8 +315,9 @@ void board_early_plan(const void *dtb, size_t avail, struct board_early *p)
      * In mapped RAM it is reachable already; outside (an MMIO hole, or a no-map
      * reservation the firmware keeps it in) it is mapped write-combining.
      */
-    if (shim_fdt_framebuffer(&fdt, &fb, &fb_size) && fb_size <= PLAN_FB_MAX &&
-        !in_plan(p, fb.base, fb_size)) {
-        plan_add(p, fb.base, fb_size, PT_MEM_WC);
+    const struct bi_framebuffer *fb = &fbs.framebuffer;
+    uint64_t fb_size = fbs.framebuffer_size;
+    if (fb->source != BI_FB_NONE && fb_size <= PLAN_FB_MAX && !in_plan(p, fb->base, fb_size)) {
+        plan_add(p, fb->base, fb_size, PT_MEM_WC);
     }
 }

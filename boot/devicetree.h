@@ -112,6 +112,12 @@ uint64_t fdt_read_cells(const uint8_t *p, uint32_t cells);
 int fdt_prop_u64(const struct fdt_prop *prop, uint64_t *value);
 
 /*
+ * The node's property `name` holding exactly one 32-bit cell. KEEL_E_FDT_NOT_FOUND
+ * without it, KEEL_E_FDT_PROP for another length; *value is only written on success.
+ */
+int fdt_get_u32(const struct fdt *fdt, uint32_t node, const char *name, uint32_t *value);
+
+/*
  * Entry `index` of the reg property of path's last node, read with its parent's cell
  * sizes. *count receives the number of entries. Returns KEEL_E_FDT_NOT_FOUND without
  * reg or past the last entry, KEEL_E_FDT_PROP when reg's length is not a whole

@@ -532,19 +532,27 @@ int fdt_find_path(const struct fdt *fdt, const char *path, size_t len, struct fd
     return descend(fdt, path, end, out);
 }
 
-static int read_u32_prop(const struct fdt *fdt, uint32_t node, const char *name, uint32_t dflt,
-                         uint32_t *value)
+int fdt_get_u32(const struct fdt *fdt, uint32_t node, const char *name, uint32_t *value)
 {
     struct fdt_prop prop;
+
     if (!fdt_get_prop(fdt, node, name, &prop)) {
-        *value = dflt;
-        return KEEL_OK;
+        return KEEL_E_FDT_NOT_FOUND;
     }
     if (prop.len != 4) {
-        return KEEL_E_FDT_CELLS;
+        return KEEL_E_FDT_PROP;
     }
     *value = load_be32(prop.value);
     return KEEL_OK;
+}
+
+/* A one-cell property, or `dflt` when the node has none. */
+static int read_u32_prop(const struct fdt *fdt, uint32_t node, const char *name, uint32_t dflt,
+                         uint32_t *value)
+{
+    *value = dflt;
+    int err = fdt_get_u32(fdt, node, name, value);
+    return err == KEEL_E_FDT_NOT_FOUND ? KEEL_OK : err;
 }
 
 int fdt_cells(const struct fdt *fdt, uint32_t node, uint32_t *addr_cells, uint32_t *size_cells)

@@ -7,6 +7,7 @@
 
 #include <keel/boot_info.h>
 #include <keel/errors.h>
+#include <keel/fb.h>
 #include <keel/memmap.h>
 #include <keel/shim.h>
 
@@ -146,120 +147,57 @@ static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
     return KEEL_OK;
 }
 
-static bool prop_u32(const struct fdt *fdt, uint32_t node, const char *name, uint32_t *value)
-{
-    struct fdt_prop prop;
-    uint64_t v;
-    if (!fdt_get_prop(fdt, node, name, &prop) || prop.len != 4 ||
-        fdt_prop_u64(&prop, &v) != KEEL_OK) {
-        return false;
-    }
-    *value = (uint32_t)v;
-    return true;
-}
-
-/* Fills *out from a simple-framebuffer node; false (and *out untouched) when it is unusable. */
-static bool simple_framebuffer(const struct fdt *fdt, const struct fdt_path *path,
-                               struct bi_framebuffer *out, uint64_t *fb_size)
-{
-    struct fdt_prop prop;
-    struct bi_framebuffer fb;
-    uint64_t base, size;
-    uint32_t count;
-    uint32_t node = path->node[path->depth - 1];
-
-    memset(&fb, 0, sizeof(fb));
-    if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
-        !fdt_prop_has_string(&prop, "simple-framebuffer") || !fdt_node_enabled(fdt, node)) {
-        return false;
-    }
-    if (fdt_reg(fdt, path, 0, &base, &size, &count) != KEEL_OK ||
-        fdt_translate(fdt, path, &base) != KEEL_OK || !prop_u32(fdt, node, "width", &fb.width) ||
-        !prop_u32(fdt, node, "height", &fb.height) || !prop_u32(fdt, node, "stride", &fb.pitch) ||
-        !fdt_get_prop(fdt, node, "format", &prop)) {
-        return false;
-    }
-    const char *format = fdt_prop_string(&prop);
-    if (format == NULL) {
-        return false;
-    }
-    if (strcmp(format, "a8r8g8b8") == 0 || strcmp(format, "x8r8g8b8") == 0) {
-        fb.bpp = 32;
-        fb.red_pos = 16;
-        fb.red_size = 8;
-        fb.green_pos = 8;
-        fb.green_size = 8;
-        fb.blue_pos = 0;
-        fb.blue_size = 8;
-    } else if (strcmp(format, "r5g6b5") == 0) {
-        fb.bpp = 16;
-        fb.red_pos = 11;
-        fb.red_size = 5;
-        fb.green_pos = 5;
-        fb.green_size = 6;
-        fb.blue_pos = 0;
-        fb.blue_size = 5;
-    } else {
-        return false;
-    }
-    fb.base = base;
-    fb.source = BI_FB_SIMPLE_FRAMEBUFFER;
-    *out = fb;
-    *fb_size = size != 0 ? size : (uint64_t)fb.pitch * fb.height;
-    return true;
-}
-
-bool shim_fdt_framebuffer(const struct fdt *fdt, struct bi_framebuffer *fb, uint64_t *reg_size)
-{
-    struct fdt_path parent = {.depth = 1, .node = {0}};
-    struct fdt_path path;
-    uint64_t size = 0;
-    bool found = false;
-    bool chosen_found = fdt_find_path(fdt, "/chosen", 7, &path) == KEEL_OK;
-    uint32_t chosen = chosen_found ? path.node[1] : 0;
-    /* /chosen first (where loaders put it), then the root's children. */
-    for (int pass = chosen_found ? 0 : 1; pass < 2 && !found; pass++) {
-        uint32_t child;
-        uint32_t node = pass == 0 ? chosen : 0;
-        parent.depth = pass == 0 ? 2 : 1;
-        parent.node[1] = chosen;
-        for (bool ok = fdt_first_child(fdt, node, &child); ok && !found;
-             ok = fdt_next_sibling(fdt, child, &child)) {
-            fdt_path_child(&path, parent.depth, &parent, child);
-            found = simple_framebuffer(fdt, &path, fb, &size);
-        }
-    }
-    *reg_size = found ? size : 0;
-    return found;
-}
-
 /*
- * QEMU's firmware configuration device ("qemu,fw-cfg-mmio", Linux's binding
- * firmware/qemu,fw-cfg-mmio.yaml): its reg covers the data register (bytes 0-7) and the
- * selector (8-9), and the DMA address register (16-23) where QEMU offers DMA. Only the
- * base is recorded; the ramfb driver checks the signature and the DMA feature bit itself.
- * A node without a readable reg leaves fw_cfg_base at 0: the device is optional.
+ * Probes `path`'s node with the framebuffer driver its compatible names, if any, and
+ * keeps the first framebuffer and the first device with a setup that a probe accepted.
+ * A node no driver can use is skipped; the search goes on.
  */
-uint64_t shim_fdt_fw_cfg(const struct fdt *fdt)
+static void fb_probe_node(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out)
 {
-    struct fdt_path path = {.depth = 0};
-    while (fdt_walk_next(fdt, &path)) {
-        struct fdt_prop prop;
-        uint64_t base, size;
-        uint32_t count;
-        uint32_t node = path.node[path.depth - 1];
-        if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
-            !fdt_prop_has_string(&prop, "qemu,fw-cfg-mmio") || !fdt_node_enabled(fdt, node)) {
-            continue;
-        }
-        /* The selector's two bytes at offset 8 are the least any fw_cfg has. */
-        if (fdt_reg(fdt, &path, 0, &base, &size, &count) == KEEL_OK && size >= 10 &&
-            fdt_translate(fdt, &path, &base) == KEEL_OK) {
-            return base;
-        }
-        return 0;
+    struct fdt_prop prop;
+    struct fb_found f;
+    uint32_t node = path->node[path->depth - 1];
+    const struct fb_driver *drv;
+
+    if (!fdt_get_prop(fdt, node, "compatible", &prop) ||
+        (drv = fb_driver_by_compatible((const char *)prop.value, prop.len)) == NULL ||
+        !fdt_node_enabled(fdt, node)) {
+        return;
     }
-    return 0;
+    bool has_one = drv->setup == NULL ? out->framebuffer.source != BI_FB_NONE
+                                      : out->device.driver != BI_FB_NONE;
+    memset(&f, 0, sizeof(f));
+    if (has_one || drv->probe(fdt, path, &f) != KEEL_OK) {
+        return;
+    }
+    if (drv->setup == NULL) {
+        out->framebuffer = f.framebuffer;
+        out->framebuffer_size = f.framebuffer_size;
+    } else {
+        out->device = f.device;
+        out->device.driver = drv->source;
+        out->fw_cfg_base = f.fw_cfg_base;
+    }
+}
+
+void shim_fdt_fb_find(const struct fdt *fdt, struct fb_found *out)
+{
+    struct fdt_path chosen, path;
+    uint32_t child;
+
+    memset(out, 0, sizeof(*out));
+    /* /chosen first, where loaders put the framebuffer they set up, then the whole tree. */
+    if (fdt_find_path(fdt, "/chosen", 7, &chosen) == KEEL_OK) {
+        for (bool ok = fdt_first_child(fdt, chosen.node[1], &child); ok;
+             ok = fdt_next_sibling(fdt, child, &child)) {
+            fdt_path_child(&path, 2, &chosen, child);
+            fb_probe_node(fdt, &path, out);
+        }
+    }
+    path.depth = 0;
+    while (fdt_walk_next(fdt, &path)) {
+        fb_probe_node(fdt, &path, out);
+    }
 }
 
 static int chosen_u64(const struct fdt *fdt, uint32_t chosen, const char *name, uint64_t *value,
@@ -400,15 +338,18 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     if (err != KEEL_OK) {
         return err;
     }
-    uint64_t fb_size;
-    shim_fdt_framebuffer(&fdt, &bi->framebuffer, &fb_size);
+    /* Framebuffer devices through drivers/fb/'s table: recorded here, set up by the kernel. */
+    struct fb_found fbs;
+    shim_fdt_fb_find(&fdt, &fbs);
+    bi->framebuffer = fbs.framebuffer;
+    bi->framebuffer_device = fbs.device;
+    bi->fw_cfg_base = fbs.fw_cfg_base;
     /* A console the DTB names but Keel cannot drive is the console's business to report. */
     (void)board_find_console(&fdt, board_lookup(&fdt), &bi->console);
-    bi->fw_cfg_base = shim_fdt_fw_cfg(&fdt);
     /* The overlap rule first: an initrd is only read once its placement is allowed. */
     err = shim_finish(&rs, env, bi);
     if (err == KEEL_OK && bi->initrd_size != 0) {
         err = add_initrd_modules(env, bi);
     }
-    return err != KEEL_OK ? err : shim_claim_framebuffer(&rs, bi, fb_size);
+    return err != KEEL_OK ? err : shim_claim_framebuffer(&rs, bi, fbs.framebuffer_size);
 }

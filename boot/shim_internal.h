@@ -62,13 +62,15 @@ int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_
 int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_t size);
 
 /*
- * Devices of a DTB that both the FDT shim and the board layer's early plan need
- * (boot/shim_fdt.c). framebuffer: the first usable simple-framebuffer node, in /chosen
- * first, then under the root; *reg_size is its reg's size (0 when none is found).
- * fw_cfg: the base of the first enabled "qemu,fw-cfg-mmio" with a usable reg, or 0.
+ * The framebuffer devices of a DTB, for the FDT shim and the board layer's early plan
+ * alike: every enabled node whose compatible a framebuffer driver serves
+ * (drivers/fb/), /chosen's children first, then the whole tree in order, probed by
+ * its driver. *out gets the first framebuffer a probe accepted (framebuffer and its
+ * size) and the first device of a driver with a setup (device, driver set, and
+ * fw_cfg_base); the rest of *out is zero.
  */
 struct fdt;
-bool shim_fdt_framebuffer(const struct fdt *fdt, struct bi_framebuffer *fb, uint64_t *reg_size);
-uint64_t shim_fdt_fw_cfg(const struct fdt *fdt);
+struct fb_found;
+void shim_fdt_fb_find(const struct fdt *fdt, struct fb_found *out);
 
 #endif

@@ -99,9 +99,9 @@ void board_early_setup(uint64_t dtb_pa)
         return;
     }
     start_console(&plan);
-    if (plan.fw_cfg_base != 0) {
-        /* A failure here is ramfb's to report, when it finds fw_cfg unreachable. */
-        map_device(plan.fw_cfg_base);
+    if (plan.fb_device.driver != BI_FB_NONE && plan.fb_device.base != 0) {
+        /* A failure here is for the driver's setup to report: its registers are unreachable. */
+        map_device(plan.fb_device.base);
     }
     map_memory(&plan);
 }

@@ -7,9 +7,9 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/errors.h>
+#include <keel/fb.h>
 #include <keel/image.h>
 #include <keel/init.h>
-#include <keel/ramfb.h>
 #include <keel/shim.h>
 
 /*
@@ -86,10 +86,17 @@ static void dump_phys(uint64_t pa, uint64_t len)
     }
 }
 
+/* What a framebuffer driver's setup may use of the kernel (include/keel/fb.h). */
+static const struct fb_env fb_env = {
+    .mmio_ptr = arch_early_mmio_ptr,
+    .dma_addr = kernel_pa,
+};
+
 /*
  * The platform fix-ups: what the shim stage adds to the loader's data before the
- * boot_info is final. QEMU's ramfb, set up through fw_cfg when the DTB names one and
- * the loader gave no framebuffer, takes its pixels out of usable RAM. A framebuffer
+ * boot_info is final. When the loader gave no framebuffer and the shim recorded a
+ * device that a framebuffer driver programs itself (QEMU's ramfb, through fw_cfg),
+ * that driver's setup runs; it may take its pixels out of usable RAM. A framebuffer
  * that the console cannot reach early is dropped here, so that the boot_info never
  * names one that nothing draws on. Neither fails the boot: framebuffer_error says
  * why there is none, and the console stage prints it.
@@ -97,9 +104,10 @@ static void dump_phys(uint64_t pa, uint64_t len)
 static void platform_fixups(struct boot_info *bi)
 {
     struct bi_framebuffer *fb = &bi->framebuffer;
+    const struct fb_driver *drv = fb_driver_by_source(bi->framebuffer_device.driver);
 
-    if (fb->source == BI_FB_NONE && bi->fw_cfg_base != 0) {
-        int err = ramfb_setup(bi);
+    if (fb->source == BI_FB_NONE && drv != NULL && drv->setup != NULL) {
+        int err = drv->setup(&fb_env, bi);
         if (err != KEEL_OK) {
             bi->framebuffer_error = (uint32_t)err;
         }

@@ -34,7 +34,7 @@ noreturn void keel_main(const struct keel_entry *entry)
     const char *stage;
     int err;
 
-    /* A DTB's board: the boot identity map (RAM, the console, fw_cfg) and the console. */
+    /* A DTB's board: the boot identity map (RAM, the console, the fb device) and the console. */
     if (entry->protocol == BI_PROTO_FDT) {
         board_early_setup(entry->info_pa);
         timeline_mark("board");

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of UART drivers, one entry per driver, and the look-ups the shim and console use. */
-#include <string.h>
-
+#include <keel/compatible.h>
 #include <keel/uart.h>
 
 extern const struct uart_driver pl011_driver;
@@ -31,35 +30,15 @@ const struct uart_driver *uart_driver_by_kind(uint32_t kind)
     return NULL;
 }
 
-static bool serves(const struct uart_driver *drv, const char *compatible)
+static const char *const *uart_compatible(size_t i)
 {
-    for (const char *const *c = drv->compatible; c != NULL && *c != NULL; c++) {
-        if (strcmp(*c, compatible) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return uart_drivers[i]->compatible;
 }
 
 const struct uart_driver *uart_driver_by_compatible(const char *list, size_t len)
 {
-    size_t at = 0;
-
-    /* Only whole NUL-terminated strings count: a last string without its NUL is ignored. */
-    while (at < len) {
-        const char *s = list + at;
-        size_t n = strnlen(s, len - at);
-        if (n == len - at) {
-            break;
-        }
-        for (size_t i = 0; i < uart_driver_count; i++) {
-            if (serves(uart_drivers[i], s)) {
-                return uart_drivers[i];
-            }
-        }
-        at += n + 1;
-    }
-    return NULL;
+    size_t i = compatible_match(list, len, uart_driver_count, uart_compatible);
+    return i < uart_driver_count ? uart_drivers[i] : NULL;
 }
 
 uint64_t uart_regs_extent(const struct uart_driver *drv, uint32_t reg_shift, uint32_t io_width)

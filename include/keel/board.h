@@ -31,7 +31,8 @@ extern const struct board board_generic;
 
 /*
  * The early plan: what the boot identity map must hold before the shim runs, read from
- * the DTB alone (RAM, and the console and fw_cfg registers). The kernel carries it out
+ * the DTB alone (RAM, the console's registers and those of the framebuffer device that
+ * a driver sets up, such as fw_cfg for ramfb). The kernel carries it out
  * (common/board_early.c); it is a function of its own so that the host tests can check
  * it on any tree.
  */
@@ -47,9 +48,10 @@ struct board_range {
 struct board_early {
     const struct board *board; /* NULL: the DTB could not be read, dtb_error says why */
     int dtb_error;
-    struct bi_console console; /* board_find_console's answer: what the shim will say */
-    int console_error;         /* why the UART the DTB names was not taken, or KEEL_OK */
-    uint64_t fw_cfg_base;      /* 0: none */
+    struct bi_console console;     /* board_find_console's answer: what the shim will say */
+    int console_error;             /* why the UART the DTB names was not taken, or KEEL_OK */
+    struct bi_fb_device fb_device; /* the framebuffer device a driver's setup programs */
+    uint64_t fw_cfg_base;          /* 0: none (the ramfb driver's device) */
     uint32_t range_count;
     uint32_t ranges_dropped; /* pieces of RAM that did not fit ranges[] */
     /*
@@ -65,11 +67,11 @@ void board_early_plan(const void *dtb, size_t avail, struct board_early *plan);
 /*
  * The kernel side (common/board_early.c), called by an arch entry that has a DTB before
  * keel_boot_fdt: reads the DTB through the entry code's mapping of it, fills the boot
- * identity map through arch_early_map (the console's and fw_cfg's pages as device
- * memory first, then RAM), and starts the console: the board's default first, then the
- * UART the DTB names. When the DTB cannot be read, each board's default console is
- * tried, and only a driver that identifies its device there is taken. Prints a
- * "keel: warning:" line for what it could not do; never fails.
+ * identity map through arch_early_map (the console's and the framebuffer device's
+ * pages as device memory first, then RAM), and starts the console: the board's default first, then
+ * the UART the DTB names. When the DTB cannot be read, each board's default console is tried, and
+ * only a driver that identifies its device there is taken. Prints a "keel: warning:" line for what
+ * it could not do; never fails.
  */
 void board_early_setup(uint64_t dtb_pa);
 

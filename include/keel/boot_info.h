@@ -112,6 +112,19 @@ struct bi_framebuffer {
 };
 
 /*
+ * A framebuffer device that Keel programs itself: which driver of drivers/fb/ serves it
+ * (its source id) and where its registers are. The FDT shim records the one it matched
+ * (ramfb: QEMU's fw_cfg); the platform fix-ups at the end of the shim stage run that
+ * driver's setup, which fills `framebuffer` when no loader did. driver BI_FB_NONE: none.
+ */
+struct bi_fb_device {
+    uint32_t driver; /* enum bi_fb_source */
+    uint32_t reserved;
+    uint64_t base; /* physical MMIO address of its registers */
+    uint64_t size; /* bytes of the register window the DTB gives (reg's size) */
+};
+
+/*
  * The serial console: which driver serves it (drivers/uart/, one kind per driver) and
  * where its registers are. The FDT shim fills it from the device the DTB names
  * (docs/console.md); the multiboot2 shim leaves it NONE, and the console stays on the
@@ -168,10 +181,12 @@ struct boot_info {
     uint64_t cpu_ids[BI_CPU_MAX]; /* APIC IDs or MPIDR affinity values */
 
     struct bi_console console;
-    uint64_t fw_cfg_base; /* QEMU fw_cfg MMIO registers ("qemu,fw-cfg-mmio"), 0 if none */
+    /* QEMU's fw_cfg registers, 0 if none: the ramfb driver's device (drivers/fb/ramfb.c). */
+    uint64_t fw_cfg_base;
     struct bi_framebuffer framebuffer;
     uint32_t framebuffer_error; /* keel_err why the loader's framebuffer was refused, or 0 */
     uint32_t reserved1;
+    struct bi_fb_device framebuffer_device; /* the device a driver's setup programs, if any */
 
     uint32_t mem_count;
     uint32_t module_count;
@@ -182,6 +197,7 @@ struct boot_info {
 _Static_assert(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
 _Static_assert(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
 _Static_assert(sizeof(struct bi_console) == 24, "bi_console layout");
+_Static_assert(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
 _Static_assert(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
 
 /* Names used by the boot report and keel-bootinfo. Never NULL. */

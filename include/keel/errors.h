@@ -94,7 +94,7 @@
     X(KEEL_E_HEAP_DOUBLE_FREE, "heap: block is already free")                                      \
     X(KEEL_E_HEAP_CORRUPT, "heap: metadata is corrupt")                                            \
     X(KEEL_E_HEAP_REGION, "heap: region is misaligned, too small or cannot be added")              \
-    /* the framebuffer Keel sets up itself (boot/fb_reserve.c, common/ramfb.c) */                  \
+    /* the framebuffer Keel sets up itself (boot/fb_reserve.c, drivers/fb/ramfb.c) */              \
     X(KEEL_E_FB_NO_ROOM, "framebuffer: no usable range below 4 GiB is large enough")               \
     X(KEEL_E_FWCFG_UNREACHABLE, "fw_cfg: registers are misaligned or not reachable early")         \
     X(KEEL_E_FWCFG_SIGNATURE, "fw_cfg: the device does not answer \"QEMU\"")                       \

@@ -5,12 +5,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <keel/arch.h>
 #include <keel/boot_info.h>
 #include <keel/errors.h>
-#include <keel/image.h>
+#include <keel/fb.h>
 #include <keel/memmap.h>
 #include <keel/ramfb.h>
+
+#include "devicetree.h"
 
 /*
  * fw_cfg, MMIO variant (QEMU docs/specs/fw_cfg.rst, "Register Locations", Arm): the
@@ -21,6 +22,8 @@
 #define FWCFG_SELECTOR 0x08
 #define FWCFG_DMA_ADDRESS 0x10
 #define FWCFG_REGS_SIZE 0x18
+/* The selector's two bytes at offset 8 are the least any fw_cfg has. */
+#define FWCFG_REGS_MIN 0x0a
 
 /* Items (fw_cfg.rst, "Firmware Configuration Items"). */
 #define FWCFG_KEY_SIGNATURE 0x0000u /* "QEMU" */
@@ -140,14 +143,15 @@ static void read_item4(volatile uint8_t *regs, uint16_t key, uint8_t out[4])
  * ISH on aarch64, MFENCE on x86_64) is enough because the "device" is QEMU acting
  * for this CPU on its register access; no arch hook for a DSB is needed.
  */
-static int fwcfg_dma(volatile uint8_t *regs, uint32_t control, void *buf, uint32_t len)
+static int fwcfg_dma(const struct fb_env *env, volatile uint8_t *regs, uint32_t control, void *buf,
+                     uint32_t len)
 {
     ramfb_dma.control = to_be32(control);
     ramfb_dma.length = to_be32(len);
-    ramfb_dma.address = to_be64(kernel_pa(buf));
+    ramfb_dma.address = to_be64(env->dma_addr(buf));
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     /* One 64-bit write of the structure's address starts the transfer. */
-    *(volatile uint64_t *)(regs + FWCFG_DMA_ADDRESS) = to_be64(kernel_pa(&ramfb_dma));
+    *(volatile uint64_t *)(regs + FWCFG_DMA_ADDRESS) = to_be64(env->dma_addr(&ramfb_dma));
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
     volatile const uint32_t *ctl = &ramfb_dma.control;
@@ -165,11 +169,12 @@ static int fwcfg_dma(volatile uint8_t *regs, uint32_t control, void *buf, uint32
 }
 
 /* Looks "etc/ramfb" up in the file directory: its selector and size, or found = false. */
-static int find_ramfb_file(volatile uint8_t *regs, uint16_t *select, uint32_t *size, bool *found)
+static int find_ramfb_file(const struct fb_env *env, volatile uint8_t *regs, uint16_t *select,
+                           uint32_t *size, bool *found)
 {
     *found = false;
     int err = fwcfg_dma(
-        regs, FWCFG_KEY_FILE_DIR << FWCFG_DMA_KEY_SHIFT | FWCFG_DMA_SELECT | FWCFG_DMA_READ,
+        env, regs, FWCFG_KEY_FILE_DIR << FWCFG_DMA_KEY_SHIFT | FWCFG_DMA_SELECT | FWCFG_DMA_READ,
         ramfb_buf, 4);
     if (err != KEEL_OK) {
         return err;
@@ -181,7 +186,7 @@ static int find_ramfb_file(volatile uint8_t *regs, uint16_t *select, uint32_t *s
     /* Each transfer continues where the previous one stopped, at the next entry. */
     for (uint32_t done = 0; done < count;) {
         uint32_t batch = count - done < FWCFG_DIR_BATCH ? count - done : FWCFG_DIR_BATCH;
-        err = fwcfg_dma(regs, FWCFG_DMA_READ, ramfb_buf, batch * FWCFG_FILE_SIZE);
+        err = fwcfg_dma(env, regs, FWCFG_DMA_READ, ramfb_buf, batch * FWCFG_FILE_SIZE);
         if (err != KEEL_OK) {
             return err;
         }
@@ -200,14 +205,25 @@ static int find_ramfb_file(volatile uint8_t *regs, uint16_t *select, uint32_t *s
     return KEEL_OK;
 }
 
-int ramfb_setup(struct boot_info *bi)
+/*
+ * Runs in the platform fix-ups, on the boot identity map, before the memory sequence.
+ * When QEMU offers "etc/ramfb" (-device ramfb) on the fw_cfg device the shim recorded,
+ * takes RAMFB_WIDTH x RAMFB_HEIGHT x 4 bytes of RAM below 4 GiB (bi_reserve_framebuffer),
+ * hands them to ramfb through the fw_cfg DMA interface and fills bi->framebuffer
+ * (source BI_FB_RAMFB). The pixels are not cleared. No DMA interface or no ramfb
+ * device is KEEL_OK with no framebuffer. Only the MMIO fw_cfg is driven (QEMU's Arm,
+ * RISC-V and LoongArch boards), not the x86 port-I/O one.
+ */
+static int ramfb_setup(const struct fb_env *env, struct boot_info *bi)
 {
-    if (bi->fw_cfg_base == 0 || bi->framebuffer.source != BI_FB_NONE) {
+    const struct bi_fb_device *dev = &bi->framebuffer_device;
+
+    if (dev->driver != BI_FB_RAMFB || dev->base == 0 || bi->framebuffer.source != BI_FB_NONE) {
         return KEEL_OK;
     }
     volatile uint8_t *regs = NULL;
-    if ((bi->fw_cfg_base & 7) == 0) {
-        regs = arch_early_mmio_ptr(bi->fw_cfg_base, FWCFG_REGS_SIZE);
+    if ((dev->base & 7) == 0) {
+        regs = env->mmio_ptr(dev->base, FWCFG_REGS_SIZE);
     }
     if (regs == NULL) {
         return KEEL_E_FWCFG_UNREACHABLE;
@@ -229,7 +245,7 @@ int ramfb_setup(struct boot_info *bi)
     uint16_t select = 0;
     uint32_t file_size = 0;
     bool found;
-    int err = find_ramfb_file(regs, &select, &file_size, &found);
+    int err = find_ramfb_file(env, regs, &select, &file_size, &found);
     if (err != KEEL_OK || !found) {
         return err;
     }
@@ -251,7 +267,7 @@ int ramfb_setup(struct boot_info *bi)
     store_be32(cfg + 16, RAMFB_WIDTH);
     store_be32(cfg + 20, RAMFB_HEIGHT);
     store_be32(cfg + 24, RAMFB_PITCH);
-    err = fwcfg_dma(regs,
+    err = fwcfg_dma(env, regs,
                     (uint32_t)select << FWCFG_DMA_KEY_SHIFT | FWCFG_DMA_SELECT | FWCFG_DMA_WRITE,
                     cfg, RAMFB_CFG_SIZE);
     if (err != KEEL_OK) {
@@ -275,3 +291,41 @@ int ramfb_setup(struct boot_info *bi)
     };
     return KEEL_OK;
 }
+
+/*
+ * QEMU's firmware configuration device (Linux's binding firmware/qemu,fw-cfg-mmio.yaml):
+ * its reg covers the data register (bytes 0-7) and the selector (8-9), and the DMA
+ * address register (16-23) where QEMU offers DMA. Only the registers are recorded; the
+ * setup checks the signature and the DMA feature bit itself.
+ */
+static int ramfb_probe(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out)
+{
+    uint64_t base, size;
+    uint32_t count;
+
+    int err = fdt_reg(fdt, path, 0, &base, &size, &count);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    if (size < FWCFG_REGS_MIN) {
+        return KEEL_E_FDT_PROP;
+    }
+    err = fdt_translate(fdt, path, &base);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    out->device.base = base;
+    out->device.size = size;
+    out->fw_cfg_base = base;
+    return KEEL_OK;
+}
+
+static const char *const ramfb_compatible[] = {"qemu,fw-cfg-mmio", NULL};
+
+const struct fb_driver ramfb_driver = {
+    .name = "ramfb",
+    .source = BI_FB_RAMFB,
+    .compatible = ramfb_compatible,
+    .probe = ramfb_probe,
+    .setup = ramfb_setup,
+};

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of framebuffer drivers and the look-ups the FDT shim and the kernel use. */
+#include <keel/compatible.h>
+#include <keel/fb.h>
+
+extern const struct fb_driver simplefb_driver;
+extern const struct fb_driver ramfb_driver;
+
+/*
+ * A new framebuffer driver is one file in drivers/fb/ that defines its struct
+ * fb_driver, plus its line here and in drivers/meson.build. The order matters only
+ * when two drivers claim the same compatible string: the first one wins.
+ */
+const struct fb_driver *const fb_drivers[] = {
+    &simplefb_driver,
+    &ramfb_driver,
+};
+
+const size_t fb_driver_count = sizeof(fb_drivers) / sizeof(fb_drivers[0]);
+
+static const char *const *fb_compatible(size_t i)
+{
+    return fb_drivers[i]->compatible;
+}
+
+const struct fb_driver *fb_driver_by_compatible(const char *list, size_t len)
+{
+    size_t i = compatible_match(list, len, fb_driver_count, fb_compatible);
+    return i < fb_driver_count ? fb_drivers[i] : NULL;
+}
+
+const struct fb_driver *fb_driver_by_source(uint32_t source)
+{
+    for (size_t i = 0; source != BI_FB_NONE && i < fb_driver_count; i++) {
+        if (fb_drivers[i]->source == source) {
+            return fb_drivers[i];
+        }
+    }
+    return NULL;
+}

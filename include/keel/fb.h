@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* The framebuffer driver interface (drivers/fb/): the table the FDT shim and the kernel share. */
+#ifndef KEEL_FB_H
+#define KEEL_FB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/boot_info.h>
+
+/* The device-tree reader's types (boot/devicetree.h); a probe reads its node with them. */
+struct fdt;
+struct fdt_path;
+
+/*
+ * What a driver's probe makes of one device-tree node it serves. A driver whose
+ * framebuffer the firmware or loader set up (no setup op) fills `framebuffer`; a
+ * driver that programs its device itself (a setup op) fills `device`, and the kernel
+ * runs its setup in the shim stage's platform fix-ups. Everything else stays zero.
+ */
+struct fb_found {
+    struct bi_framebuffer framebuffer; /* ready to draw on, source set */
+    uint64_t framebuffer_size;         /* bytes its reg gives (pitch x height for a size of 0) */
+    struct bi_fb_device device;        /* base and size of the registers; the shim sets driver */
+    uint64_t fw_cfg_base;              /* QEMU's fw_cfg, when the node is one (boot_info's own) */
+};
+
+/*
+ * What a setup op may use of the kernel: both are the kernel's (arch_early_mmio_ptr
+ * and kernel_pa), passed in so that drivers/ builds and links unchanged in the host
+ * tools and tests, which never call a setup.
+ */
+struct fb_env {
+    /* The device's registers through the boot identity map, or NULL. */
+    volatile void *(*mmio_ptr)(uint64_t pa, uint64_t len);
+    /* The physical address a device uses for an object in Keel's image (its DMA buffers). */
+    uint64_t (*dma_addr)(const void *va);
+};
+
+/*
+ * One driver. `source` is the id boot_info records (bi->framebuffer.source, and
+ * bi->framebuffer_device.driver for a driver with a setup); `compatible` lists the DT
+ * compatible strings the driver serves, NULL-terminated.
+ *
+ * probe: the shim side. Reads the node at `path` into *out, which the caller zeroed;
+ * touches no hardware and no memory beyond the DTB. Returns KEEL_OK, or an error code
+ * for a node it cannot use (the shim then looks further); never panics.
+ *
+ * setup: the kernel side, NULL when there is nothing to program. Runs once, in the
+ * platform fix-ups, on the boot identity map, only when no framebuffer is known yet and
+ * the shim recorded this driver in bi->framebuffer_device. It may take RAM for the
+ * pixels from bi->mem (bi_reserve_framebuffer) and fills bi->framebuffer (source set)
+ * when the device now shows one. Returns KEEL_OK both for a framebuffer and for a
+ * device that has none to give (bi->framebuffer.source says which); otherwise an error
+ * code, bi->framebuffer unchanged, and the boot goes on on serial. Every poll of the
+ * device is bounded.
+ */
+struct fb_driver {
+    const char *name;
+    uint32_t source; /* enum bi_fb_source */
+    const char *const *compatible;
+    int (*probe)(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out);
+    int (*setup)(const struct fb_env *env, struct boot_info *bi);
+};
+
+/* Every driver, one entry each (drivers/fb/fb.c). */
+extern const struct fb_driver *const fb_drivers[];
+extern const size_t fb_driver_count;
+
+/* The driver whose source is `source`, or NULL (also for BI_FB_NONE). */
+const struct fb_driver *fb_driver_by_source(uint32_t source);
+
+/*
+ * The driver for a DT compatible property (`len` bytes of NUL-separated strings): the
+ * first string some driver serves decides. NULL when none does.
+ */
+const struct fb_driver *fb_driver_by_compatible(const char *list, size_t len);
+
+#endif

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* The framebuffer drivers (drivers/fb/): the table, each probe, the walk, ramfb's refusals. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include <keel/boot_info.h>
+#include <keel/compatible.h>
+#include <keel/errors.h>
+#include <keel/fb.h>
+
+#include "devicetree.h"
+#include "shim_internal.h"
+#include "test_util.h"
+
+#define FB_NODE "/framebuffer@5f800000"
+#define FWCFG_NODE "/fw-cfg@9020000"
+
+static void table(void)
+{
+    CHECK(fb_driver_count == 2);
+    for (size_t i = 0; i < fb_driver_count; i++) {
+        const struct fb_driver *d = fb_drivers[i];
+        CHECK(d->name != NULL && d->probe != NULL && d->source != BI_FB_NONE);
+        CHECK(d->compatible != NULL && d->compatible[0] != NULL);
+        CHECK(fb_driver_by_source(d->source) == d);
+        for (size_t j = 0; j < i; j++) {
+            CHECK(fb_drivers[j]->source != d->source);
+        }
+    }
+    const struct fb_driver *simplefb = fb_driver_by_source(BI_FB_SIMPLE_FRAMEBUFFER);
+    const struct fb_driver *ramfb = fb_driver_by_source(BI_FB_RAMFB);
+    CHECK(simplefb != NULL && simplefb->setup == NULL);
+    CHECK(ramfb != NULL && ramfb->setup != NULL);
+    CHECK(fb_driver_by_source(BI_FB_NONE) == NULL && fb_driver_by_source(BI_FB_MULTIBOOT2) == NULL);
+    CHECK(fb_driver_by_source(1000) == NULL);
+
+    /* Whole strings only, the most specific first; a last string without its NUL is not one. */
+    static const char list[] = "vendor,panel\0simple-framebuffer";
+    CHECK(fb_driver_by_compatible(list, sizeof(list)) == simplefb);
+    CHECK(fb_driver_by_compatible(list, sizeof(list) - 1) == NULL);
+    static const char fwcfg[] = "qemu,fw-cfg-mmio";
+    CHECK(fb_driver_by_compatible(fwcfg, sizeof(fwcfg)) == ramfb);
+    CHECK(fb_driver_by_compatible("simple", 7) == NULL);
+    CHECK(fb_driver_by_compatible("", 0) == NULL && fb_driver_by_compatible("", 1) == NULL);
+
+    size_t at = 0;
+    static const char two[] = "a\0\0b";
+    CHECK(strcmp(compatible_next(two, sizeof(two), &at), "a") == 0 && at == 2);
+    CHECK(strcmp(compatible_next(two, sizeof(two), &at), "") == 0 && at == 3);
+    CHECK(strcmp(compatible_next(two, sizeof(two), &at), "b") == 0 && at == 5);
+    CHECK(compatible_next(two, sizeof(two), &at) == NULL && at == 5);
+    CHECK(!compatible_listed(NULL, "a"));
+}
+
+/* ---- Probes and the walk, on dts/test/fwcfg.dts edited with libfdt ---- */
+
+#define EDIT_ROOM 65536
+
+static uint8_t *base_dtb;
+static uint8_t *packed;
+static struct fdt fdt;
+
+/* A writable copy of the test tree with room to grow. */
+static uint8_t *fresh(void)
+{
+    int size = (int)fdt_totalsize(base_dtb) + EDIT_ROOM;
+    uint8_t *copy = malloc((size_t)size);
+    CHECK(fdt_open_into(base_dtb, copy, size) == 0);
+    return copy;
+}
+
+/* Opens an edited tree (packed) with Keel's reader and frees the copy. */
+static void open_edited(uint8_t *copy)
+{
+    free(packed);
+    packed = malloc(fdt_totalsize(copy));
+    CHECK(fdt_open_into(copy, packed, (int)fdt_totalsize(copy)) == 0 && fdt_pack(packed) == 0);
+    CHECK_ERR(fdt_init(&fdt, packed, fdt_totalsize(packed)), KEEL_OK);
+    free(copy);
+}
+
+static int node_of(uint8_t *copy, const char *path)
+{
+    int off = fdt_path_offset(copy, path);
+    CHECK(off >= 0);
+    return off;
+}
+
+/* The probe of the driver for `path`, run by hand: its return value and what it found. */
+static int probe(const char *path, struct fb_found *out)
+{
+    struct fdt_path p;
+    struct fdt_prop prop;
+
+    memset(out, 0, sizeof(*out));
+    CHECK_ERR(fdt_find_path(&fdt, path, strlen(path), &p), KEEL_OK);
+    CHECK(fdt_get_prop(&fdt, p.node[p.depth - 1], "compatible", &prop));
+    const struct fb_driver *d = fb_driver_by_compatible((const char *)prop.value, prop.len);
+    CHECK(d != NULL);
+    return d != NULL ? d->probe(&fdt, &p, out) : KEEL_E_INVALID;
+}
+
+static struct fb_found walk(void)
+{
+    struct fb_found f;
+    shim_fdt_fb_find(&fdt, &f);
+    return f;
+}
+
+static void as_written(void)
+{
+    open_edited(fresh());
+    struct fb_found f = walk();
+    const struct bi_framebuffer *fb = &f.framebuffer;
+    CHECK(fb->source == BI_FB_SIMPLE_FRAMEBUFFER && fb->base == 0x5f800000);
+    CHECK(fb->width == 800 && fb->height == 600 && fb->pitch == 3200 && fb->bpp == 32);
+    CHECK(fb->red_pos == 16 && fb->green_pos == 8 && fb->blue_pos == 0 && fb->blue_size == 8);
+    CHECK(f.framebuffer_size == 0x300000);
+    CHECK(f.device.driver == BI_FB_RAMFB && f.device.base == 0x9020000 && f.device.size == 0x18);
+    CHECK(f.fw_cfg_base == 0x9020000);
+
+    /* Each probe fills only its own part. */
+    CHECK_ERR(probe(FB_NODE, &f), KEEL_OK);
+    CHECK(f.device.driver == BI_FB_NONE && f.device.base == 0 && f.fw_cfg_base == 0);
+    CHECK_ERR(probe(FWCFG_NODE, &f), KEEL_OK);
+    CHECK(f.framebuffer.source == BI_FB_NONE && f.device.base == 0x9020000);
+    CHECK(f.device.driver == BI_FB_NONE); /* the walk sets it, from the table */
+}
+
+/* simple-framebuffer nodes the probe refuses, each with its error, and the walk skipping them. */
+static void simplefb_refusals(void)
+{
+    static const struct {
+        const char *prop;
+        const void *value;
+        int len; /* -1: delete the property */
+        int err;
+    } cases[] = {
+        {"format", "y8", 3, KEEL_E_FB_FORMAT},
+        {"format", "x8r8g8b8", 8, KEEL_E_FDT_PROP}, /* no NUL: not a string */
+        {"format", NULL, -1, KEEL_E_FDT_NOT_FOUND},
+        {"stride", NULL, -1, KEEL_E_FDT_NOT_FOUND},
+        {"width", "\0\0\0\0\0\0\x03\x20", 8, KEEL_E_FDT_PROP},
+        {"height", "\x02", 1, KEEL_E_FDT_PROP},
+        {"reg", NULL, -1, KEEL_E_FDT_NOT_FOUND},
+        {"reg", "\0\0\0\0\x5f\x80\0\0\0\0", 10, KEEL_E_FDT_PROP},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t *t = fresh();
+        int fb = node_of(t, FB_NODE);
+        if (cases[i].len < 0) {
+            CHECK(fdt_delprop(t, fb, cases[i].prop) == 0);
+        } else {
+            CHECK(fdt_setprop(t, fb, cases[i].prop, cases[i].value, cases[i].len) == 0);
+        }
+        open_edited(t);
+        struct fb_found f;
+        CHECK_ERR(probe(FB_NODE, &f), cases[i].err);
+        CHECK(f.framebuffer.source == BI_FB_NONE);
+        f = walk();
+        CHECK(f.framebuffer.source == BI_FB_NONE && f.framebuffer_size == 0);
+        CHECK(f.device.driver == BI_FB_RAMFB); /* the other device is still found */
+    }
+}
+
+static void simplefb_variants(void)
+{
+    /* r5g6b5 is recorded as it is; the console refuses 16 bpp later, with its own error. */
+    uint8_t *t = fresh();
+    CHECK(fdt_setprop_string(t, node_of(t, FB_NODE), "format", "r5g6b5") == 0);
+    open_edited(t);
+    struct fb_found f = walk();
+    CHECK(f.framebuffer.bpp == 16 && f.framebuffer.red_pos == 11 && f.framebuffer.green_size == 6);
+
+    /* A reg of size 0 stands for pitch x height. */
+    t = fresh();
+    static const uint8_t reg0[16] = {0, 0, 0, 0, 0x5f, 0x80, 0, 0};
+    CHECK(fdt_setprop(t, node_of(t, FB_NODE), "reg", reg0, sizeof(reg0)) == 0);
+    open_edited(t);
+    f = walk();
+    CHECK(f.framebuffer.base == 0x5f800000 && f.framebuffer_size == 3200 * 600);
+
+    /* A more specific string first still finds the driver; a disabled node is not used. */
+    t = fresh();
+    static const char compat[] = "keel,test-panel\0simple-framebuffer";
+    CHECK(fdt_setprop(t, node_of(t, FB_NODE), "compatible", compat, sizeof(compat)) == 0);
+    open_edited(t);
+    CHECK(walk().framebuffer.source == BI_FB_SIMPLE_FRAMEBUFFER);
+    t = fresh();
+    CHECK(fdt_setprop_string(t, node_of(t, FB_NODE), "status", "disabled") == 0);
+    open_edited(t);
+    CHECK(walk().framebuffer.source == BI_FB_NONE);
+
+    /* /chosen's framebuffer comes first, wherever the other one is in the tree. */
+    t = fresh();
+    int chosen = node_of(t, "/chosen");
+    CHECK(fdt_setprop_u32(t, chosen, "#address-cells", 2) == 0);
+    CHECK(fdt_setprop_u32(t, chosen, "#size-cells", 2) == 0);
+    CHECK(fdt_setprop(t, chosen, "ranges", NULL, 0) == 0);
+    int c = fdt_add_subnode(t, chosen, "framebuffer@5fa00000");
+    CHECK(c >= 0);
+    static const uint8_t reg[16] = {0, 0, 0, 0, 0x5f, 0xa0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0};
+    CHECK(fdt_setprop_string(t, c, "compatible", "simple-framebuffer") == 0);
+    CHECK(fdt_setprop(t, c, "reg", reg, sizeof(reg)) == 0);
+    CHECK(fdt_setprop_u32(t, c, "width", 640) == 0 && fdt_setprop_u32(t, c, "height", 480) == 0);
+    CHECK(fdt_setprop_u32(t, c, "stride", 2560) == 0);
+    CHECK(fdt_setprop_string(t, c, "format", "a8r8g8b8") == 0);
+    open_edited(t);
+    f = walk();
+    CHECK(f.framebuffer.base == 0x5fa00000 && f.framebuffer.width == 640);
+    CHECK(f.framebuffer_size == 0x100000);
+}
+
+static void fwcfg_variants(void)
+{
+    /* Fewer than the selector's ten bytes: refused, so no device and no fw_cfg. */
+    uint8_t *t = fresh();
+    static const uint8_t small[16] = {0, 0, 0, 0, 0x09, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8};
+    CHECK(fdt_setprop(t, node_of(t, FWCFG_NODE), "reg", small, sizeof(small)) == 0);
+    open_edited(t);
+    struct fb_found f;
+    CHECK_ERR(probe(FWCFG_NODE, &f), KEEL_E_FDT_PROP);
+    f = walk();
+    CHECK(f.device.driver == BI_FB_NONE && f.fw_cfg_base == 0);
+    CHECK(f.framebuffer.source == BI_FB_SIMPLE_FRAMEBUFFER);
+
+    t = fresh();
+    CHECK(fdt_setprop_string(t, node_of(t, FWCFG_NODE), "status", "disabled") == 0);
+    open_edited(t);
+    f = walk();
+    CHECK(f.device.driver == BI_FB_NONE && f.fw_cfg_base == 0);
+
+    /* Behind a bus whose ranges move it: the CPU's address is recorded. */
+    t = fresh();
+    CHECK(fdt_del_node(t, node_of(t, FWCFG_NODE)) == 0);
+    int bus = fdt_add_subnode(t, 0, "bus@10000000");
+    CHECK(bus >= 0);
+    CHECK(fdt_setprop_u32(t, bus, "#address-cells", 1) == 0);
+    CHECK(fdt_setprop_u32(t, bus, "#size-cells", 1) == 0);
+    /* child 0x0 -> parent 0x0_10000000, 0x100000 bytes */
+    static const uint8_t ranges[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0x10, 0, 0};
+    CHECK(fdt_setprop(t, bus, "ranges", ranges, sizeof(ranges)) == 0);
+    int fw = fdt_add_subnode(t, bus, "fw-cfg@2000");
+    CHECK(fw >= 0);
+    static const uint8_t reg[8] = {0, 0, 0x20, 0, 0, 0, 0, 0x18};
+    CHECK(fdt_setprop_string(t, fw, "compatible", "qemu,fw-cfg-mmio") == 0);
+    CHECK(fdt_setprop(t, fw, "reg", reg, sizeof(reg)) == 0);
+    open_edited(t);
+    f = walk();
+    CHECK(f.device.driver == BI_FB_RAMFB && f.device.base == 0x10002000 && f.device.size == 0x18);
+    CHECK(f.fw_cfg_base == 0x10002000);
+}
+
+/* ---- ramfb's setup on a device it cannot use: an error, and bi as it was ---- */
+
+static uint8_t fake_regs[0x18] __attribute__((aligned(8)));
+static volatile void *fake_window;
+
+static volatile void *fake_mmio_ptr(uint64_t pa, uint64_t len)
+{
+    (void)pa;
+    (void)len;
+    return fake_window;
+}
+
+static uint64_t fake_dma_addr(const void *va)
+{
+    return (uint64_t)(uintptr_t)va;
+}
+
+static struct boot_info bi, before;
+
+static int setup_on(uint64_t base, volatile void *window)
+{
+    const struct fb_env env = {.mmio_ptr = fake_mmio_ptr, .dma_addr = fake_dma_addr};
+    const struct fb_driver *ramfb = fb_driver_by_source(BI_FB_RAMFB);
+
+    fake_window = window;
+    bi.framebuffer_device.base = base;
+    before = bi;
+    int err = ramfb->setup(&env, &bi);
+    CHECK(memcmp(&bi, &before, sizeof(bi)) == 0);
+    return err;
+}
+
+static void ramfb_refusals(void)
+{
+    bi_init(&bi);
+    bi.mem_count = 1;
+    bi.mem[0] = (struct bi_mem_range){
+        .base = 0x40000000, .size = 0x20000000, .type = BI_MEM_USABLE, .source = BI_SRC_FDT_MEMORY};
+    /* Not ramfb's device, or a framebuffer already: nothing to do. */
+    CHECK_ERR(setup_on(0x9020000, fake_regs), KEEL_OK);
+    bi.framebuffer_device = (struct bi_fb_device){.driver = BI_FB_RAMFB, .size = 0x18};
+    bi.framebuffer.source = BI_FB_SIMPLE_FRAMEBUFFER;
+    CHECK_ERR(setup_on(0x9020000, fake_regs), KEEL_OK);
+    bi.framebuffer.source = BI_FB_NONE;
+    CHECK_ERR(setup_on(0, fake_regs), KEEL_OK);
+
+    /* Registers the boot map does not reach, or misaligned ones. */
+    CHECK_ERR(setup_on(0x9020000, NULL), KEEL_E_FWCFG_UNREACHABLE);
+    CHECK_ERR(setup_on(0x9020004, fake_regs), KEEL_E_FWCFG_UNREACHABLE);
+
+    /* Memory, not a fw_cfg: every read of the data register gives the same byte. */
+    memset(fake_regs, 0, sizeof(fake_regs));
+    CHECK_ERR(setup_on(0x9020000, fake_regs), KEEL_E_FWCFG_SIGNATURE);
+    fake_regs[0] = 'Q';
+    CHECK_ERR(setup_on(0x9020000, fake_regs), KEEL_E_FWCFG_SIGNATURE);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_fb fwcfg.dtb\n");
+        return 2;
+    }
+    size_t len;
+    base_dtb = test_read_file(argv[1], &len);
+    table();
+    as_written();
+    simplefb_refusals();
+    simplefb_variants();
+    fwcfg_variants();
+    ramfb_refusals();
+    free(packed);
+    free(base_dtb);
+    return test_finish("fb");
+}
