@@ -60,7 +60,7 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
              const struct shim_env *env, struct boot_info *bi);
 
 /*
- * The kernel's shim stage (common/boot.c), the first stage of keel_main: makes the
+ * The kernel's shim stage (common/shim_stage.c), the first stage of keel_main: makes the
  * loader's data readable through the early window, runs the shim that entry->protocol
  * names into the kernel's one boot_info, then the platform fix-ups (QEMU's ramfb where
  * the loader gave no framebuffer; a framebuffer the console cannot reach is dropped).
