@@ -65,13 +65,13 @@ struct board_early {
 void board_early_plan(const void *dtb, size_t avail, struct board_early *plan);
 
 /*
- * The kernel side (common/board_early.c), called by an arch entry that has a DTB before
- * keel_boot_fdt: reads the DTB through the entry code's mapping of it, fills the boot
- * identity map through arch_early_map (the console's and the framebuffer device's
- * pages as device memory first, then RAM), and starts the console: the board's default first, then
- * the UART the DTB names. When the DTB cannot be read, each board's default console is tried, and
- * only a driver that identifies its device there is taken. Prints a "keel: warning:" line for what
- * it could not do; never fails.
+ * The kernel side (common/board_early.c), keel_main's first stage for an entry that
+ * brings a DTB, before the shim: reads the DTB through the entry code's mapping of it,
+ * fills the boot identity map through arch_early_map (the console's and the framebuffer
+ * device's pages as device memory first, then RAM), and starts the console: the board's
+ * default first, then the UART the DTB names. When the DTB cannot be read, each board's
+ * default console is tried, and only a driver that identifies its device there is taken.
+ * Prints a "keel: warning:" line for what it could not do; never fails.
  */
 void board_early_setup(uint64_t dtb_pa);
 
