@@ -15,44 +15,17 @@ a seed. The seed is written in the tree once and committed
 (tests/fuzz/corpus/acpi/); nothing runs this at build time.
 """
 
-import json
 import os
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keel.qemu import qmp_connect  # noqa: E402  (tools/keel, the package behind ./keel)
+
 BASE = 0xE0000  # where the fuzz target and the host test place the file
-
-
-def qmp_session(path, deadline):
-    while True:
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(path)
-            break
-        except OSError:
-            s.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    f = s.makefile("rw")
-    json.loads(f.readline())  # the greeting
-
-    def call(command, **arguments):
-        f.write(json.dumps({"execute": command, "arguments": arguments}) + "\n")
-        f.flush()
-        while True:
-            reply = json.loads(f.readline())
-            if "return" in reply:
-                return reply["return"]
-            if "error" in reply:
-                raise RuntimeError("QMP %s: %s" % (command, reply["error"]["desc"]))
-
-    call("qmp_capabilities")
-    return s, call
 
 
 def checksum_fix(buf, start, length, at):
@@ -71,7 +44,7 @@ def main():
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30
-            s, call = qmp_session(sock, deadline)
+            s, call = qmp_connect(sock, timeout=30)
 
             def read(pa, n):
                 path = os.path.join(tmp, "mem")

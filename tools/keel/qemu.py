@@ -44,33 +44,42 @@ class BootOptions:
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
 
 
+def qmp_connect(sock_path, timeout=20):
+    """Connects to QEMU's QMP socket (waiting for QEMU to open it) and returns
+    (socket, call), where call(command, **arguments) returns the command's result."""
+    deadline = time.monotonic() + timeout
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    while True:
+        try:
+            s.connect(sock_path)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                s.close()
+                raise
+            time.sleep(0.05)
+    f = s.makefile("rw")
+
+    def call(command, **arguments):
+        f.write(json.dumps({"execute": command, "arguments": arguments}) + "\n")
+        f.flush()
+        while True:
+            reply = json.loads(f.readline())
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise RuntimeError("QMP %s: %s" % (command, reply["error"]["desc"]))
+
+    json.loads(f.readline())  # the greeting
+    call("qmp_capabilities")
+    return s, call
+
+
 def qmp_screendump(sock_path, ppm_path, timeout=20):
     """Asks QEMU, through its QMP socket, to write the display to ppm_path (PPM)."""
-    deadline = time.monotonic() + timeout
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        while True:
-            try:
-                s.connect(sock_path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        f = s.makefile("rw")
-
-        def call(command, **arguments):
-            f.write(json.dumps({"execute": command, "arguments": arguments}) + "\n")
-            f.flush()
-            while True:
-                reply = json.loads(f.readline())
-                if "return" in reply:
-                    return reply["return"]
-                if "error" in reply:
-                    raise RuntimeError("QMP %s: %s" % (command, reply["error"]["desc"]))
-
-        json.loads(f.readline())  # the greeting
-        call("qmp_capabilities")
+    s, call = qmp_connect(sock_path, timeout)
+    with s:
         call("screendump", filename=ppm_path)
 
 
