@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* simple-framebuffer: a framebuffer the firmware or loader set up, described by a DT node. */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -9,28 +10,31 @@
 
 #include "devicetree.h"
 
+/* The formats of the binding that the console draws, and their colour layouts. */
+static const struct simplefb_format {
+    const char *name;
+    uint8_t bpp, red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+} simplefb_formats[] = {
+    {"a8r8g8b8", 32, 16, 8, 8, 8, 0, 8},
+    {"x8r8g8b8", 32, 16, 8, 8, 8, 0, 8},
+    {"r5g6b5", 16, 11, 5, 5, 6, 0, 5},
+};
+
 /* The colour layout of a format string of the binding; KEEL_E_FB_FORMAT for others. */
 static int pixel_format(const char *format, struct bi_framebuffer *fb)
 {
-    if (strcmp(format, "a8r8g8b8") == 0 || strcmp(format, "x8r8g8b8") == 0) {
-        fb->bpp = 32;
-        fb->red_pos = 16;
-        fb->red_size = 8;
-        fb->green_pos = 8;
-        fb->green_size = 8;
-        fb->blue_pos = 0;
-        fb->blue_size = 8;
-        return KEEL_OK;
-    }
-    if (strcmp(format, "r5g6b5") == 0) {
-        fb->bpp = 16;
-        fb->red_pos = 11;
-        fb->red_size = 5;
-        fb->green_pos = 5;
-        fb->green_size = 6;
-        fb->blue_pos = 0;
-        fb->blue_size = 5;
-        return KEEL_OK;
+    for (size_t i = 0; i < sizeof(simplefb_formats) / sizeof(simplefb_formats[0]); i++) {
+        const struct simplefb_format *f = &simplefb_formats[i];
+        if (strcmp(format, f->name) == 0) {
+            fb->bpp = f->bpp;
+            fb->red_pos = f->red_pos;
+            fb->red_size = f->red_size;
+            fb->green_pos = f->green_pos;
+            fb->green_size = f->green_size;
+            fb->blue_pos = f->blue_pos;
+            fb->blue_size = f->blue_size;
+            return KEEL_OK;
+        }
     }
     return KEEL_E_FB_FORMAT;
 }
