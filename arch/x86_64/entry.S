@@ -6,6 +6,9 @@
 /* The physical address of a higher-half symbol, for use before paging. */
 #define PHYS(sym) ((sym) - KERNEL_VBASE + X86_KERNEL_PHYS)
 
+#define EFI_ERROR_BIT 0x8000000000000000
+#define EFI_UNSUPPORTED_LOW 3 /* EFI_UNSUPPORTED without its error bit */
+
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define MB2_TAG_END 0
@@ -66,7 +69,7 @@ pe_optional:
     .short PE32PLUS_MAGIC
     .byte 0, 0 /* linker version */
     .long __pe_text_size /* SizeOfCode */
-    .long __pe_rodata_size + __pe_data_file_size /* SizeOfInitializedData */
+    .long __pe_init_data_size /* SizeOfInitializedData */
     .long __pe_bss_size /* SizeOfUninitializedData */
     .long __pe_entry /* AddressOfEntryPoint */
     .long __pe_text_rva /* BaseOfCode */
@@ -541,12 +544,18 @@ x86_boot_info_pa:
 x86_boot_pml4:
 pml4:
     .skip X86_PAGE_SIZE
+    .globl x86_boot_pdpt_low
+x86_boot_pdpt_low:
 pdpt_low:
     .skip X86_PAGE_SIZE
 pdpt_high:
     .skip X86_PAGE_SIZE
+    .globl x86_boot_pd_low
+x86_boot_pd_low:
 pd_low:
     .skip 4 * X86_PAGE_SIZE
+    .globl x86_boot_pt_first
+x86_boot_pt_first:
 pt_first:
     .skip X86_PAGE_SIZE
 pd_kernel:
