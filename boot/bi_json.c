@@ -118,4 +118,9 @@ void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint3
         sink_printf(s, "null");
     }
     sink_printf(s, ", \"cpus\": %u", (unsigned)bi->cpu_count);
+    if (bi->efi.system_table != 0) {
+        sink_printf(s, ", \"efi\": {\"system_table\": ");
+        hex(s, bi->efi.system_table);
+        sink_printf(s, ", \"exit_attempts\": %u}", (unsigned)bi->efi.exit_attempts);
+    }
 }

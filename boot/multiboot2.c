@@ -16,12 +16,11 @@
 #define MB2_MMAP_FIXED 16u   /* type, size, entry_size, entry_version */
 #define MB2_MMAP_MIN_ENTRY 24u
 #define MB2_EFI_MMAP_FIXED 16u /* type, size, descriptor_size, descriptor_version */
-#define MB2_EFI_MIN_DESC 40u   /* type, pad, physical, virtual, pages, attribute */
+#define MB2_EFI64_SIZE 16u     /* type, size, pointer */
 #define MB2_FB_FIXED 31u       /* through framebuffer_type */
 #define MB2_FB_RGB_SIZE 38u    /* the six colour field bytes start at offset 32 */
 #define MB2_RSDP_V1_SIZE 20u
 #define MB2_RSDP_V2_SIZE 36u
-#define EFI_PAGE_SHIFT 12u
 
 static uint32_t align8(uint32_t v)
 {
@@ -81,20 +80,22 @@ static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t
         if (size < MB2_EFI_MMAP_FIXED) {
             return KEEL_E_MB2_TAG_TRUNCATED;
         }
-        uint32_t desc_size = load_le32(tag + 8);
-        if (desc_size < MB2_EFI_MIN_DESC || desc_size % 8 != 0) {
-            return KEEL_E_MB2_MMAP_ENTRY_SIZE;
+        struct efi_memmap m;
+        int err = efi_memmap_parse(tag + MB2_EFI_MMAP_FIXED, size - MB2_EFI_MMAP_FIXED,
+                                   load_le32(tag + 8), load_le32(tag + 12), &m);
+        if (err == KEEL_OK && out->efi_mmap.count == 0) {
+            out->efi_mmap = m;
         }
-        if ((size - MB2_EFI_MMAP_FIXED) % desc_size != 0) {
+        return err;
+    }
+    case MB2_TAG_EFI64:
+        if (size < MB2_EFI64_SIZE) {
             return KEEL_E_MB2_TAG_TRUNCATED;
         }
-        if (out->efi_mmap == NULL) {
-            out->efi_mmap = tag + MB2_EFI_MMAP_FIXED;
-            out->efi_desc_size = desc_size;
-            out->efi_mmap_count = (size - MB2_EFI_MMAP_FIXED) / desc_size;
+        if (out->efi_system_table == 0) {
+            out->efi_system_table = load_le64(tag + 8);
         }
         return KEEL_OK;
-    }
     case MB2_TAG_FRAMEBUFFER: {
         if (size < MB2_FB_FIXED) {
             return KEEL_E_MB2_TAG_TRUNCATED;
@@ -201,19 +202,6 @@ void mb2_mmap_entry(const struct mb2_info *mb, uint32_t index, struct mb2_mem_en
     entry->base = load_le64(e);
     entry->length = load_le64(e + 8);
     entry->type = load_le32(e + 16);
-}
-
-int mb2_efi_mmap_entry(const struct mb2_info *mb, uint32_t index, struct mb2_mem_entry *entry)
-{
-    const uint8_t *d = mb->efi_mmap + (size_t)index * mb->efi_desc_size;
-    uint64_t pages = load_le64(d + 24);
-    entry->type = load_le32(d);
-    entry->base = load_le64(d + 8);
-    if (pages > (UINT64_MAX >> EFI_PAGE_SHIFT)) {
-        return KEEL_E_MEM_WRAP;
-    }
-    entry->length = pages << EFI_PAGE_SHIFT;
-    return KEEL_OK;
 }
 
 bool mb2_next_module(const struct mb2_info *mb, uint32_t *cursor, struct mb2_module *mod)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "efi_memmap.h"
+
 #ifndef MB2_BOOTLOADER_MAGIC
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u /* EAX at entry; shim.h has the same definition */
 #endif
@@ -18,6 +20,7 @@
 #define MB2_TAG_MODULE 3u
 #define MB2_TAG_MMAP 6u
 #define MB2_TAG_FRAMEBUFFER 8u
+#define MB2_TAG_EFI64 12u
 #define MB2_TAG_ACPI_OLD 14u
 #define MB2_TAG_ACPI_NEW 15u
 #define MB2_TAG_EFI_MMAP 17u
@@ -59,9 +62,9 @@ struct mb2_info {
     uint32_t mmap_entry_size;
     uint32_t mmap_count;
 
-    const uint8_t *efi_mmap; /* first descriptor of the type-17 tag, NULL without one */
-    uint32_t efi_desc_size;
-    uint32_t efi_mmap_count;
+    /* The type-17 tag's EFI memory map, checked by efi_memmap_parse; count 0 without one. */
+    struct efi_memmap efi_mmap;
+    uint64_t efi_system_table; /* the type-12 tag's pointer, 0 without one */
 
     uint32_t module_count;
     uint32_t first_module; /* offset of the first module tag (valid when module_count) */
@@ -89,18 +92,13 @@ struct mb2_module {
 /*
  * Validates the information structure at `info` (readable for `avail` bytes) as a
  * whole: magic, alignment, total size, every tag's bounds, every string's NUL, and
- * the entry sizes of the memory maps. Returns KEEL_OK or a KEEL_E_MB2_* code.
+ * the entry sizes of the memory maps, and the EFI memory map by efi_memmap_parse's
+ * rules. Returns KEEL_OK, a KEEL_E_MB2_* code or efi_memmap_parse's error.
  */
 int mb2_parse(uint32_t magic, const void *info, size_t avail, struct mb2_info *out);
 
 /* Entry `index` (< mmap_count) of the type-6 memory map. */
 void mb2_mmap_entry(const struct mb2_info *mb, uint32_t index, struct mb2_mem_entry *entry);
-
-/*
- * Descriptor `index` (< efi_mmap_count) of the EFI memory map, as a range with the raw
- * EFI memory type in entry->type. Returns KEEL_E_MEM_WRAP when the page count overflows.
- */
-int mb2_efi_mmap_entry(const struct mb2_info *mb, uint32_t index, struct mb2_mem_entry *entry);
 
 /*
  * Module iteration: start with *cursor = 0. Returns true and fills *mod while modules

@@ -67,8 +67,9 @@ int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size
         return KEEL_E_MODULE_NOT_IN_RAM;
     }
     /*
-     * Walk forward through the union of usable ranges; each step either moves `pos`
-     * past one more range or fails, so there are at most count steps.
+     * A loader puts modules in RAM it took for itself (UEFI loader data: bootloader-
+     * reclaimable), or in RAM it left usable. Walk forward through the union of those; each step
+     * either moves `pos` past one more range or fails, so there are at most count steps.
      */
     uint64_t pos = base;
     uint64_t last = base + (size - 1);
@@ -76,7 +77,8 @@ int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size
         bool moved = false;
         for (size_t i = 0; i < rs->count; i++) {
             const struct bi_mem_range *r = &rs->range[i];
-            if (r->type != BI_MEM_USABLE || r->size == 0 || r->size - 1 > UINT64_MAX - r->base) {
+            if ((r->type != BI_MEM_USABLE && r->type != BI_MEM_BOOTLOADER_RECLAIMABLE) ||
+                r->size == 0 || r->size - 1 > UINT64_MAX - r->base) {
                 continue;
             }
             uint64_t r_last = r->base + (r->size - 1);

@@ -37,8 +37,9 @@ int shim_copy_string(char *dst, size_t cap, const char *src, size_t len, int too
 const void *shim_phys_ptr(const struct shim_env *env, uint64_t pa, uint64_t len);
 
 /*
- * Checks that [base, base + size) lies inside the usable RAM the firmware reported (the
- * union of the USABLE ranges collected so far). Returns KEEL_OK or
+ * Checks that [base, base + size) lies inside the RAM the firmware reported as free or
+ * the loader's own (the union of the USABLE and BOOTLOADER_RECLAIMABLE ranges collected
+ * so far). Returns KEEL_OK or
  * KEEL_E_MODULE_NOT_IN_RAM. What a module may overlap is the one overlap rule's to
  * decide (memmap_check_overlaps, in shim_finish).
  */

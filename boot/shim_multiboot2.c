@@ -15,16 +15,6 @@
 #include "multiboot2.h"
 #include "shim_internal.h"
 
-/* EFI memory types (UEFI specification, EFI_MEMORY_TYPE). */
-#define EFI_LOADER_CODE 1u
-#define EFI_LOADER_DATA 2u
-#define EFI_BOOT_SERVICES_CODE 3u
-#define EFI_BOOT_SERVICES_DATA 4u
-#define EFI_CONVENTIONAL 7u
-#define EFI_UNUSABLE 8u
-#define EFI_ACPI_RECLAIM 9u
-#define EFI_ACPI_NVS 10u
-
 static uint32_t e820_type(uint32_t type)
 {
     switch (type) {
@@ -41,43 +31,22 @@ static uint32_t e820_type(uint32_t type)
     }
 }
 
-static uint32_t efi_type(uint32_t type)
-{
-    switch (type) {
-    case EFI_LOADER_CODE:
-    case EFI_LOADER_DATA:
-    case EFI_BOOT_SERVICES_CODE:
-    case EFI_BOOT_SERVICES_DATA:
-    case EFI_CONVENTIONAL:
-        return BI_MEM_USABLE;
-    case EFI_ACPI_RECLAIM:
-        return BI_MEM_ACPI_RECLAIMABLE;
-    case EFI_ACPI_NVS:
-        return BI_MEM_ACPI_NVS;
-    case EFI_UNUSABLE:
-        return BI_MEM_BAD;
-    default:
-        return BI_MEM_RESERVED;
-    }
-}
-
+/*
+ * GRUB on UEFI passes the firmware's memory map (tag 17, the one ExitBootServices took)
+ * beside the e820-style map it made from an earlier GetMemoryMap; the firmware's is the
+ * memory map then: it is the final one, and only it tells runtime-services memory and
+ * the loader's own from the rest.
+ */
 static int add_memory(const struct mb2_info *mb, struct shim_ranges *rs)
 {
     struct mb2_mem_entry e;
     int err = KEEL_OK;
-    if (mb->mmap != NULL) {
-        for (uint32_t i = 0; i < mb->mmap_count && err == KEEL_OK; i++) {
-            mb2_mmap_entry(mb, i, &e);
-            err = shim_add_range(rs, e.base, e.length, e820_type(e.type), BI_SRC_MB2_MMAP);
-        }
-        return err;
+    if (mb->efi_mmap.count != 0) {
+        return efi_memmap_add(&mb->efi_mmap, rs, BI_SRC_MB2_EFI_MMAP);
     }
-    /* GRUB on UEFI may pass only the EFI map; it is the memory map then. */
-    for (uint32_t i = 0; i < mb->efi_mmap_count && err == KEEL_OK; i++) {
-        err = mb2_efi_mmap_entry(mb, i, &e);
-        if (err == KEEL_OK) {
-            err = shim_add_range(rs, e.base, e.length, efi_type(e.type), BI_SRC_MB2_EFI_MMAP);
-        }
+    for (uint32_t i = 0; i < mb->mmap_count && err == KEEL_OK; i++) {
+        mb2_mmap_entry(mb, i, &e);
+        err = shim_add_range(rs, e.base, e.length, e820_type(e.type), BI_SRC_MB2_MMAP);
     }
     return err;
 }
@@ -191,6 +160,7 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     }
     bi->info_base = info_pa;
     bi->info_size = mb.total_size;
+    bi->efi.system_table = mb.efi_system_table;
 
     const char *loader = mb.loader_name != NULL ? mb.loader_name : "unknown";
     err = shim_copy_string(bi->loader, sizeof(bi->loader), loader, strlen(loader),

@@ -14,6 +14,7 @@ static const char *const mem_type_names[] = {
     [BI_MEM_FRAMEBUFFER] = "framebuffer",
     [BI_MEM_ACPI_RECLAIMABLE] = "acpi_reclaimable",
     [BI_MEM_ACPI_NVS] = "acpi_nvs",
+    [BI_MEM_EFI_RUNTIME] = "efi_runtime",
     [BI_MEM_RESERVED] = "reserved",
     [BI_MEM_BAD] = "bad",
 };
@@ -32,6 +33,8 @@ static const char *const mem_source_names[] = {
     [BI_SRC_KERNEL] = "kernel",
     [BI_SRC_FRAMEBUFFER] = "framebuffer",
     [BI_SRC_EFI_MMAP] = "efi-mmap",
+    [BI_SRC_EFI_HANDOFF] = "efi-handoff",
+    [BI_SRC_EFI_MODULE] = "efi-module",
 };
 
 static const char *const protocol_names[] = {

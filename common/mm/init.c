@@ -64,7 +64,7 @@ static bool is_ram(uint32_t type)
 {
     return type == BI_MEM_USABLE || type == BI_MEM_BOOTLOADER_RECLAIMABLE ||
            type == BI_MEM_BOOT_INFO || type == BI_MEM_MODULE || type == BI_MEM_KERNEL ||
-           type == BI_MEM_ACPI_RECLAIMABLE;
+           type == BI_MEM_ACPI_RECLAIMABLE || type == BI_MEM_EFI_RUNTIME;
 }
 
 const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)

@@ -13,7 +13,7 @@
  */
 
 #define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
-#define BOOT_INFO_VERSION 2u
+#define BOOT_INFO_VERSION 3u
 
 #define BI_MEM_MAX 1024u
 #define BI_MODULE_MAX 256u
@@ -51,8 +51,13 @@ enum bi_mem_type {
     BI_MEM_FRAMEBUFFER = 6,
     BI_MEM_ACPI_RECLAIMABLE = 7,
     BI_MEM_ACPI_NVS = 8,
-    BI_MEM_RESERVED = 9,
-    BI_MEM_BAD = 10,
+    /*
+     * UEFI runtime-services code and data: RAM the firmware keeps after ExitBootServices,
+     * which a kernel that calls runtime services must leave alone and keep mapped.
+     */
+    BI_MEM_EFI_RUNTIME = 9,
+    BI_MEM_RESERVED = 10,
+    BI_MEM_BAD = 11,
     BI_MEM_TYPE_MAX = BI_MEM_BAD,
 };
 
@@ -71,7 +76,9 @@ enum bi_mem_source {
     BI_SRC_KERNEL = 10,        /* Keel's own image */
     BI_SRC_FRAMEBUFFER = 11,   /* the framebuffer the loader reported */
     BI_SRC_EFI_MMAP = 12,      /* a UEFI GetMemoryMap result */
-    BI_SRC_MAX = BI_SRC_EFI_MMAP,
+    BI_SRC_EFI_HANDOFF = 13,   /* what Keel's EFI entry handed the UEFI shim, and its map */
+    BI_SRC_EFI_MODULE = 14,    /* a file Keel's EFI entry loaded (keel.cfg's module) */
+    BI_SRC_MAX = BI_SRC_EFI_MODULE,
 };
 
 struct bi_mem_range {
@@ -146,6 +153,17 @@ struct bi_console {
     uint64_t size; /* bytes of the register window the DTB gives (reg's size) */
 };
 
+/*
+ * What a kernel needs of UEFI after ExitBootServices. system_table is 0 when the boot
+ * did not come through UEFI firmware (or the loader did not say: a multiboot2 loader
+ * passes it in its EFI64 system-table tag).
+ */
+struct bi_efi {
+    uint64_t system_table;  /* physical address of the EFI_SYSTEM_TABLE */
+    uint32_t exit_attempts; /* Keel's ExitBootServices calls until one succeeded; 0: not Keel's */
+    uint32_t reserved;
+};
+
 enum bi_cpu_method {
     BI_CPU_METHOD_NONE = 0,
     BI_CPU_METHOD_ACPI_MADT = 1,
@@ -187,6 +205,7 @@ struct boot_info {
     uint32_t framebuffer_error; /* keel_err why the loader's framebuffer was refused, or 0 */
     uint32_t reserved1;
     struct bi_fb_device framebuffer_device; /* the device a driver's setup programs, if any */
+    struct bi_efi efi;
 
     uint32_t mem_count;
     uint32_t module_count;
@@ -198,6 +217,7 @@ _Static_assert(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
 _Static_assert(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
 _Static_assert(sizeof(struct bi_console) == 24, "bi_console layout");
 _Static_assert(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
+_Static_assert(sizeof(struct bi_efi) == 16, "bi_efi layout");
 _Static_assert(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
 
 /* Names used by the boot report and keel-bootinfo. Never NULL. */

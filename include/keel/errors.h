@@ -120,7 +120,32 @@
     X(KEEL_E_EFI_LOADED_IMAGE, "efi: the firmware gives no loaded image protocol for Keel")        \
     X(KEEL_E_EFI_NO_MEMORY, "efi: AllocatePages found no room below 4 GiB")                        \
     X(KEEL_E_EFI_MEMORY_MAP, "efi: GetMemoryMap failed")                                           \
-    X(KEEL_E_EFI_EXIT_BOOT_SERVICES, "efi: ExitBootServices failed; the memory map kept changing")
+    X(KEEL_E_EFI_EXIT_BOOT_SERVICES, "efi: ExitBootServices failed; the memory map kept changing") \
+    /* the EFI memory map (boot/efi_memmap.c) and the UEFI shim (boot/shim_uefi.c) */              \
+    X(KEEL_E_EFI_DESC_SIZE, "efi: memory map descriptor size is below 40 or not a multiple of 8")  \
+    X(KEEL_E_EFI_DESC_VERSION, "efi: memory map descriptor version is not 1")                      \
+    X(KEEL_E_EFI_MAP_PARTIAL, "efi: memory map size is not a whole number of descriptors")         \
+    X(KEEL_E_EFI_MAP_EMPTY, "efi: memory map has no descriptors")                                  \
+    X(KEEL_E_EFI_MAP_TOO_MANY, "efi: memory map has more than 4096 descriptors")                   \
+    X(KEEL_E_EFI_PAGES, "efi: a descriptor's NumberOfPages overflows the address space")           \
+    X(KEEL_E_EFI_OVERLAP, "efi: two memory map descriptors overlap")                               \
+    X(KEEL_E_EFI_HANDOFF_MAGIC, "efi: the EFI entry's handoff has a wrong magic")                  \
+    X(KEEL_E_EFI_UNREACHABLE,                                                                      \
+      "efi: the memory map, a module record or a string of the handoff is not reachable")          \
+    X(KEEL_E_EFI_MODULE_NAME, "efi: a module of the handoff has no name")                          \
+    /* keel.cfg on the EFI system partition (boot/keel_cfg.c) */                                   \
+    X(KEEL_E_CFG_TOO_LONG, "keel.cfg: the file is larger than 64 KiB")                             \
+    X(KEEL_E_CFG_BOM, "keel.cfg: the file starts with a byte-order mark")                          \
+    X(KEEL_E_CFG_ENCODING, "keel.cfg: a line is not UTF-8 text")                                   \
+    X(KEEL_E_CFG_KEYWORD, "keel.cfg: unknown keyword")                                             \
+    X(KEEL_E_CFG_CMDLINE_TWICE, "keel.cfg: a second cmdline line")                                 \
+    X(KEEL_E_CFG_CMDLINE_LONG, "keel.cfg: the command line is longer than 4095 bytes")             \
+    X(KEEL_E_CFG_NO_PATH, "keel.cfg: module without a path")                                       \
+    X(KEEL_E_CFG_PATH_RELATIVE, "keel.cfg: a module path does not start with \\ or /")             \
+    X(KEEL_E_CFG_PATH_LONG, "keel.cfg: a module path is longer than 255 bytes")                    \
+    X(KEEL_E_CFG_PATH_NO_NAME, "keel.cfg: a module path ends in a separator")                      \
+    X(KEEL_E_CFG_ARGS_LONG, "keel.cfg: a module's arguments are longer than 1023 bytes")           \
+    X(KEEL_E_CFG_TOO_MANY, "keel.cfg: more than 256 modules")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

@@ -55,8 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < mb.mmap_count; i++) {
             mb2_mmap_entry(&mb, i, &e);
         }
-        for (uint32_t i = 0; i < mb.efi_mmap_count; i++) {
-            (void)mb2_efi_mmap_entry(&mb, i, &e);
+        struct efi_mem_desc d;
+        for (uint32_t i = 0; i < mb.efi_mmap.count; i++) {
+            efi_memmap_desc(&mb.efi_mmap, i, &d);
         }
     }
     free(copy);

@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--expect-crc", action="store_true")
     ap.add_argument("--dtb-at")
     ap.add_argument("--break-magic", action="store_true")
+    ap.add_argument("--expect-efi", action="store_true",
+                    help="the report has an efi object with a system table")
     args = ap.parse_args()
 
     usage = subprocess.run([args.tool], capture_output=True, text=True)
@@ -101,6 +103,9 @@ def main():
         want = [int(args.dtb_at, 0)] if args.dtb_at else []
         if dtb_ranges != want or (info["dtb"] is None) != (not args.dtb_at):
             fail("DTB range %s and address %s, want %s" % (dtb_ranges, info["dtb"], want))
+    efi = info.get("efi")
+    if args.expect_efi != (efi is not None and int(efi["system_table"], 16) != 0):
+        fail("efi is %r, want %s" % (efi, "a system table" if args.expect_efi else "none"))
     if args.expect_cpus is not None and info["cpus"] != args.expect_cpus:
         fail("%d cpus, want %d" % (info["cpus"], args.expect_cpus))
 

@@ -448,6 +448,115 @@ static void malformed(void)
     free(b);
 }
 
+/* A type-17 tag: descriptors of `stride` bytes, {type, base, pages} each. */
+struct efi_desc {
+    uint32_t type;
+    uint64_t base, pages;
+};
+
+static void tag_efi_mmap(struct builder *b, const struct efi_desc *d, unsigned count,
+                         uint32_t stride, uint32_t version)
+{
+    static uint8_t p[8 + 64 * 64];
+    memset(p, 0, sizeof(p));
+    put_le32(p, stride);
+    put_le32(p + 4, version);
+    for (unsigned i = 0; i < count; i++) {
+        put_le32(p + 8 + i * stride, d[i].type);
+        put_le64(p + 8 + i * stride + 8, d[i].base);
+        put_le64(p + 8 + i * stride + 24, d[i].pages);
+    }
+    tag(b, MB2_TAG_EFI_MMAP, p, 8 + count * stride);
+}
+
+/* GRUB EFI: the firmware's map wins over the e820 one; the loader's memory holds modules. */
+static void efi_map(void)
+{
+    struct builder *b = calloc(1, sizeof(*b));
+    /* Loader data holds the info and a module, as GRUB EFI lays them out; the kernel image
+     * lies in loader data too; runtime data sits above. */
+    const struct efi_desc d[] = {
+        {3, 0x0, 1},           {2, 0x1000, 0x3ff},   {7, 0x400000, 0x100}, {2, 0x500000, 0x100},
+        {7, 0x600000, 0x1000}, {6, 0x1600000, 0x10}, {5, 0x1610000, 0x10},
+    };
+    const struct e820 e[] = {{0x0, 0x20000000, 1}};
+    begin(b);
+    tag_mmap(b, e, 1, 24);
+    tag_efi_mmap(b, d, 7, 48, 1);
+    tag_module(b, 0x5000, 0x6000, "m.bin m=1");
+    uint64_t st = 0x1f5eb018;
+    tag(b, MB2_TAG_EFI64, &st, 8);
+    end(b);
+    CHECK_ERR(run_shim(bytes(b), b->len, INFO_PA, KERNEL_SIZE), KEEL_OK);
+    CHECK(bi.efi.system_table == 0x1f5eb018);
+    const struct bi_mem_range *rt = find_range(BI_MEM_EFI_RUNTIME);
+    CHECK(rt != NULL && rt->base == 0x1600000 && rt->size == 0x20000 &&
+          rt->source == BI_SRC_MB2_EFI_MMAP);
+    const struct bi_mem_range *ldr = find_range(BI_MEM_BOOTLOADER_RECLAIMABLE);
+    CHECK(ldr != NULL && ldr->base == 0x1000 && ldr->size == 0x4000);
+    const struct bi_mem_range *mod = find_range(BI_MEM_MODULE);
+    CHECK(mod != NULL && mod->base == 0x5000 && mod->size == 0x1000);
+    const struct bi_mem_range *k = find_range(BI_MEM_KERNEL);
+    CHECK(k != NULL && k->base == KERNEL_BASE && k->size == KERNEL_SIZE);
+    CHECK(bi.mem[bi.mem_count - 1].base + bi.mem[bi.mem_count - 1].size == 0x1620000);
+
+    /* Each bad map gives the EFI parser's own error through the shim. */
+    struct {
+        uint32_t stride, version;
+        unsigned count;
+        int err;
+        const char *what;
+    } bad[] = {
+        {32, 1, 7, KEEL_E_EFI_DESC_SIZE, "descriptor size 32"},
+        {44, 1, 7, KEEL_E_EFI_DESC_SIZE, "descriptor size 44"},
+        {48, 2, 7, KEEL_E_EFI_DESC_VERSION, "descriptor version 2"},
+        {48, 1, 0, KEEL_E_EFI_MAP_EMPTY, "no descriptors"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        begin(b);
+        tag_efi_mmap(b, d, bad[i].count, bad[i].stride, bad[i].version);
+        end(b);
+        expect(b, b->len, bad[i].err, bad[i].what);
+    }
+    begin(b);
+    tag_efi_mmap(b, d, 7, 48, 1);
+    put_le32(bytes(b) + 8 + 4, 16 + 7 * 48 - 8); /* the tag's size cuts the last descriptor */
+    end(b);
+    expect(b, b->len, KEEL_E_EFI_MAP_PARTIAL, "a partial descriptor");
+    struct efi_desc o[7];
+    memcpy(o, d, sizeof(o));
+    o[3].base = 0x4ff000;
+    begin(b);
+    tag_efi_mmap(b, o, 7, 48, 1);
+    end(b);
+    expect(b, b->len, KEEL_E_EFI_OVERLAP, "overlapping descriptors");
+    memcpy(o, d, sizeof(o));
+    o[6].pages = UINT64_C(1) << 60;
+    begin(b);
+    tag_efi_mmap(b, o, 7, 48, 1);
+    end(b);
+    expect(b, b->len, KEEL_E_EFI_PAGES, "NumberOfPages overflowing");
+    /* A module in runtime-services memory is not in RAM the kernel may have. */
+    begin(b);
+    tag_efi_mmap(b, d, 7, 48, 1);
+    tag_module(b, 0x1600000, 0x1601000, "rt.bin");
+    end(b);
+    expect(b, b->len, KEEL_E_MODULE_NOT_IN_RAM, "module in runtime-services memory");
+    /* Runtime-services memory under the kernel image. */
+    memcpy(o, d, sizeof(o));
+    o[1] = (struct efi_desc){2, 0x1000, 0x1ff};
+    o[2] = (struct efi_desc){6, 0x200000, 0x300};
+    begin(b);
+    tag_efi_mmap(b, o, 7, 48, 1);
+    end(b);
+    expect(b, b->len, KEEL_E_OVERLAP_KERNEL_RESERVED, "runtime-services memory under the kernel");
+    begin(b);
+    tag(b, MB2_TAG_EFI64, &st, 4);
+    end(b);
+    expect(b, b->len, KEEL_E_MB2_TAG_TRUNCATED, "EFI64 tag too short");
+    free(b);
+}
+
 /* Runs every fixture, then every truncation and a few thousand random bit flips of it. */
 static void fixture(const char *path)
 {
@@ -471,7 +580,24 @@ static void fixture(const char *path)
            bi.loader, bi.mem_count, (unsigned long long)(usable >> 20), bi.module_count,
            (unsigned long long)bi.rsdp);
     CHECK(usable > 0);
-    if (strstr(path, "-fb-") != NULL) {
+    if (strstr(path, "-efi-") != NULL) {
+        /* GRUB EFI on OVMF: GOP's mode as a multiboot2 framebuffer, tags 12 and 17. */
+        const struct bi_framebuffer *fb = &bi.framebuffer;
+        CHECK(fb->source == BI_FB_MULTIBOOT2 && fb->base == 0xc0000000 && fb->width == 1024 &&
+              fb->height == 768 && fb->pitch == 4096 && fb->bpp == 32 && fb->red_pos == 16);
+        CHECK(bi.efi.system_table != 0 && bi.efi.exit_attempts == 0);
+        CHECK(bi.module_count == 3 && strcmp(bi.modules[1].name, "mod-b.bin") == 0 &&
+              strcmp(bi.modules[1].cmdline, "beta two") == 0 && bi.modules[1].size == 70000);
+        /* The firmware's map, not GRUB's e820 one: runtime and loader memory stand out. */
+        const struct bi_mem_range *rt = find_range(BI_MEM_EFI_RUNTIME);
+        const struct bi_mem_range *ldr = find_range(BI_MEM_BOOTLOADER_RECLAIMABLE);
+        CHECK(rt != NULL && rt->source == BI_SRC_MB2_EFI_MMAP);
+        CHECK(ldr != NULL && ldr->source == BI_SRC_MB2_EFI_MMAP);
+        CHECK(find_range(BI_MEM_MODULE) != NULL && find_range(BI_MEM_BOOT_INFO) != NULL);
+        for (uint32_t i = 0; i < bi.mem_count; i++) {
+            CHECK(bi.mem[i].source != BI_SRC_MB2_MMAP);
+        }
+    } else if (strstr(path, "-fb-") != NULL) {
         /* GRUB's VBE mode on QEMU's std VGA, as the image's header asks for it. */
         const struct bi_framebuffer *fb = &bi.framebuffer;
         CHECK(fb->source == BI_FB_MULTIBOOT2 && fb->base == 0xfd000000 && fb->width == 1024 &&
@@ -482,6 +608,7 @@ static void fixture(const char *path)
     } else {
         /* The older fixtures come from an image that asked for no mode: EGA text. */
         CHECK(bi.framebuffer.source == BI_FB_NONE);
+        CHECK(bi.efi.system_table == 0);
     }
 
     struct mb2_info mb;
@@ -524,6 +651,7 @@ int main(int argc, char **argv)
 {
     synthetic_ok();
     malformed();
+    efi_map();
     struct builder *b = calloc(1, sizeof(*b));
     standard(b);
     int count = 0;

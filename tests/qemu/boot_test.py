@@ -24,7 +24,7 @@ from keel.targets import TARGETS  # noqa: E402
 # hole below 1 MiB, ACPI tables, a U-Boot /memreserve/) is bounded by this.
 RAM_SLACK = 4 << 20
 RAM_TYPES = ("usable", "bootloader_reclaimable", "acpi_reclaimable", "kernel", "module",
-             "boot_info")
+             "boot_info", "efi_runtime")
 
 
 def size_bytes(s):

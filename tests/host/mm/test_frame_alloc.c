@@ -15,7 +15,8 @@
 
 /*
  * The fake RAM of the random runs: 16 MiB of physical space with usable ranges,
- * holes, a reserved gap, ACPI memory and the ranges the allocator starts out owning.
+ * holes, a reserved gap, ACPI memory, UEFI runtime-services and loader memory, and the
+ * ranges the allocator starts out owning.
  * Small enough that the model can afford one byte per frame and a full scan per step.
  */
 static const struct bi_mem_range fake_map[] = {
@@ -31,7 +32,11 @@ static const struct bi_mem_range fake_map[] = {
     /* a hole: 0xa00000 .. 0xc00000 */
     {.base = 0xc00000, .size = 0x100000, .type = BI_MEM_USABLE},
     {.base = 0xd00000, .size = 0x3000, .type = BI_MEM_ACPI_RECLAIMABLE},
-    {.base = 0xd03000, .size = 0x2fd000, .type = BI_MEM_USABLE},
+    {.base = 0xd03000, .size = 0x1fd000, .type = BI_MEM_USABLE},
+    /* UEFI: runtime-services memory and the loader's own; the allocator never hands out either */
+    {.base = 0xf00000, .size = 0x40000, .type = BI_MEM_EFI_RUNTIME},
+    {.base = 0xf40000, .size = 0x40000, .type = BI_MEM_BOOTLOADER_RECLAIMABLE},
+    {.base = 0xf80000, .size = 0x80000, .type = BI_MEM_USABLE},
 };
 #define FAKE_FRAMES (0x1000000 / PAGE_SIZE)
 #define NOT_RAM 0xff

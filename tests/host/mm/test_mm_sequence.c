@@ -58,6 +58,7 @@ static const struct {
     {"mb2-grub-512m.bin", 0x13b170},
     {"mb2-grub-4g.bin", 0x13b170},
     {"mb2-grub-fb-512m.bin", 0x163170},
+    {"mb2-grub-efi-512m.bin", 0x8a000},
 };
 
 /* The steps in the order mm_init runs them; a failure names one of them. */
@@ -109,7 +110,7 @@ static bool is_ram(uint32_t type)
 {
     return type == BI_MEM_USABLE || type == BI_MEM_BOOTLOADER_RECLAIMABLE ||
            type == BI_MEM_BOOT_INFO || type == BI_MEM_MODULE || type == BI_MEM_KERNEL ||
-           type == BI_MEM_ACPI_RECLAIMABLE;
+           type == BI_MEM_ACPI_RECLAIMABLE || type == BI_MEM_EFI_RUNTIME;
 }
 
 static bool ram_covers(const struct boot_info *bi, uint64_t pa, uint64_t size)
