@@ -6,6 +6,7 @@
 #include <keel/addr.h>
 #include <keel/arch.h>
 #include <keel/boot_info.h>
+#include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/fbcon.h>
@@ -278,6 +279,9 @@ void console_init(const struct boot_info *bi)
     if (fb->source != BI_FB_NONE) {
         int attach = console_fb_attach(fb, console_fb_early_pixels(fb));
         if (attach == KEEL_OK) {
+            if (!cmdline_flag(bi->cmdline, "keel.verbose")) {
+                return;
+            }
             kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,
                     fb->bpp, fb->pitch, bi_fb_source_name(fb->source));
             return;

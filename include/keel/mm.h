@@ -139,6 +139,9 @@ const struct fb_mapping *mm_fb_mapping_in(const struct mm_state *mm);
 void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
                        const struct kernel_memory *km);
 
+/* RAM in the map's sense: the types the direct map covers (usable, reclaimable, kernel...). */
+bool mm_type_is_ram(uint32_t type);
+
 /* Removes a mapping from the kernel's table; KEEL_E_MM_PINNED for a pinned range. */
 int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 

@@ -22,7 +22,10 @@ struct fb_mapping {
 void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s,
                    const struct fb_mapping *fbm);
 
-/* Prints a short readable summary of the boot info (before the memory sequence). */
+/*
+ * Prints the framework's one line (arch, protocol, loader, RAM, modules, CPUs) before
+ * the memory sequence; with keel.verbose on the command line also the memory map.
+ */
 void keel_summary(const struct boot_info *bi);
 
 /* Prints the KEEL-REPORT line. */
