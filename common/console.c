@@ -6,10 +6,10 @@
 #include <keel/addr.h>
 #include <keel/arch.h>
 #include <keel/boot_info.h>
-#include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/fbcon.h>
+#include <keel/report.h>
 #include <keel/uart.h>
 
 /* One UART the console drives: its driver, its registers as the driver reaches them. */
@@ -279,7 +279,7 @@ void console_init(const struct boot_info *bi)
     if (fb->source != BI_FB_NONE) {
         int attach = console_fb_attach(fb, console_fb_early_pixels(fb));
         if (attach == KEEL_OK) {
-            if (!cmdline_flag(bi->cmdline, "keel.verbose")) {
+            if (!keel_verbose(bi)) {
                 return;
             }
             kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,

@@ -23,6 +23,11 @@ static void module_crcs(const struct kernel_memory *km, uint32_t *crcs)
     }
 }
 
+bool keel_verbose(const struct boot_info *bi)
+{
+    return KEEL_VERBOSE_DEFAULT || cmdline_flag(bi->cmdline, "keel.verbose");
+}
+
 void keel_summary(const struct boot_info *bi)
 {
     uint64_t ram = 0;
@@ -33,7 +38,7 @@ void keel_summary(const struct boot_info *bi)
     kprintf("keel: %s via %s (%s), %llu MiB RAM, %u modules, %u cpus\n", arch_name,
             bi_protocol_name(bi->protocol), bi->loader, (unsigned long long)(ram >> 20),
             bi->module_count, bi->cpu_count);
-    if (!cmdline_flag(bi->cmdline, "keel.verbose")) {
+    if (!keel_verbose(bi)) {
         return;
     }
     for (uint32_t i = 0; i < bi->mem_count; i++) {

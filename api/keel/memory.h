@@ -80,6 +80,15 @@ KEEL_BEGIN_DECLS
 void *kmalloc(size_t size);
 void kfree(void *ptr);
 
+/*
+ * A pointer to physical [pa, pa + len) through the direct map of RAM (a module's bytes,
+ * say), or NULL when some byte of it is not RAM.
+ */
+const void *mm_phys_ptr(uint64_t pa, uint64_t len);
+
+/* Bytes of RAM the frame allocator has free right now (the heap grows out of them). */
+uint64_t mm_free_bytes(void);
+
 KEEL_END_DECLS
 
 #endif

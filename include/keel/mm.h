@@ -118,11 +118,7 @@ int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 /* mm_init() on the kernel's state, with its image and the real switch. */
 int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase);
 
-/*
- * A pointer to physical [pa, pa + len): through the direct map once the kernel's
- * table is live, through the entry code's 1:1 window before. NULL when unreachable.
- */
-const void *mm_phys_ptr(uint64_t pa, uint64_t len);
+/* mm_phys_ptr, mm_free_bytes, kmalloc and kfree are public: keel/memory.h. */
 
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);

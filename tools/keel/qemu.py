@@ -38,10 +38,11 @@ class BootOptions:
     """What one boot is given; the defaults are a plain `keel run TARGET`."""
 
     def __init__(self, modules=(), cmdline="", memory="512M", smp=1, extra=(), null=False,
-                 timeout=120, no_fb=False, display=False, screenshot=None):
+                 timeout=120, no_fb=False, display=False, screenshot=None, kernel=None):
         self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
         self.extra, self.null, self.timeout = list(extra), null, timeout
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
+        self.kernel = kernel  # an image to boot instead of the build directory's
 
 
 def qmp_connect(sock_path, timeout=20):
@@ -115,7 +116,7 @@ def boot(target, bdir, opts, out=None):
     out = out or sys.stdout
     ctx = Ctx()
     ctx.target = target
-    ctx.image = image_path(bdir, target.arch, opts.null)
+    ctx.image = opts.kernel or image_path(bdir, target.arch, opts.null)
     if not os.path.exists(ctx.image):
         fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
     ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
