@@ -8,9 +8,11 @@ from . import BUILD, ROOT, fail
 
 COMPILERS = ("gcc", "clang")
 
-# The bootable image each arch's build makes (arch/ARCH/meson.build): the ELF that GRUB
-# loads, or the arm64 Image with its header.
-IMAGE_NAMES = {"x86_64": "%s.elf", "aarch64": "%s.Image"}
+# The bootable image each arch's build makes (arch/ARCH/meson.build): on x86_64 one file
+# that is a PE32+ EFI application and a multiboot2 kernel, on aarch64 the arm64 Image.
+IMAGE_NAMES = {"x86_64": "keel-example.efi", "aarch64": "keel-example.Image"}
+# The null kernels of bench/ARCH: the smallest image of each arch's boot path.
+NULL_IMAGE_NAMES = {"x86_64": "keel-null.elf", "aarch64": "keel-null.Image"}
 
 
 def build_dir(arch, compiler="gcc"):
@@ -54,5 +56,5 @@ def image_arch_mismatch(path, arch):
 def image_path(bdir, arch, null=False):
     """The bootable image in a build directory: the example kernel or the null one."""
     if null:
-        return os.path.join(bdir, "bench", arch, IMAGE_NAMES[arch] % "keel-null")
-    return os.path.join(bdir, "example", IMAGE_NAMES[arch] % "keel-example")
+        return os.path.join(bdir, "bench", arch, NULL_IMAGE_NAMES[arch])
+    return os.path.join(bdir, "example", IMAGE_NAMES[arch])

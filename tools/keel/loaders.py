@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 
-from .packages import GRUB_PC_DIR, UBOOT_ARM64
+from .packages import GRUB_PC_DIR, OVMF_CODE, OVMF_VARS, UBOOT_ARM64
 
 
 def machine(ctx):
@@ -132,3 +132,48 @@ def uboot_booti(ctx):
     # -bios fills the first flash bank itself; a second -drive for it is refused. No NIC:
     # probing virtio-net costs U-Boot time and nothing here uses the network.
     return cmd + ["-drive", "if=pflash,format=raw,index=1,file=" + env_img, "-nic", "none"]
+
+
+# Keel's configuration file on the EFI system partition: the command line and the
+# modules, which Keel's EFI entry loads itself (docs/targets.md).
+KEEL_CFG = "EFI/keel/keel.cfg"
+
+
+def esp_dir(ctx, boot_file, image):
+    """An EFI system partition as a directory (QEMU's fat: driver serves it as a disk)."""
+    esp = os.path.join(ctx.work, "esp")
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"))
+    shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", boot_file))
+    return esp
+
+
+def keel_cfg(ctx, esp):
+    """keel.cfg with the boot's command line and one module line per module."""
+    os.makedirs(os.path.join(esp, "EFI", "keel", "modules"))
+    lines = ["# made by ./keel run"]
+    if ctx.cmdline:
+        lines.append("cmdline " + ctx.cmdline)
+    for path, args in ctx.modules:
+        name = os.path.basename(path)
+        shutil.copyfile(path, os.path.join(esp, "EFI", "keel", "modules", name))
+        lines.append(("module /EFI/keel/modules/%s %s" % (name, args)).rstrip())
+    with open(os.path.join(esp, KEEL_CFG), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def ovmf(ctx):
+    """OVMF on q35: its code read-only, a fresh copy of its variable store every boot."""
+    vars_copy = os.path.join(ctx.work, "ovmf-vars.fd")
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    return machine(ctx) + [
+        "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+        "-drive", "if=pflash,format=raw,file=" + vars_copy,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-nic", "none"]
+
+
+def uefi_app(ctx):
+    """Keel's own image as \\EFI\\BOOT\\BOOTX64.EFI on an ESP, started by OVMF."""
+    esp = esp_dir(ctx, "BOOTX64.EFI", ctx.image)
+    keel_cfg(ctx, esp)
+    cmd = ovmf(ctx) + ["-drive", "if=virtio,format=raw,file=fat:rw:" + esp]
+    return cmd + (["-vga", "none"] if ctx.no_fb else [])

@@ -9,6 +9,8 @@ from . import fail, say
 
 UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
 GRUB_PC_DIR = "/usr/lib/grub/i386-pc"
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 # What Keel needs on the machine: (what to look for, Debian package). A name with a
 # slash is a file, anything else a program on PATH.
@@ -30,6 +32,7 @@ REQUIREMENTS = [
     ("grub-mkrescue", "grub-common"),
     ("xorriso", "xorriso"),
     ("mformat", "mtools"),
+    (OVMF_CODE, "ovmf"),
     ("cpio", "cpio"),
     ("/usr/include/libfdt.h", "libfdt-dev"),
     ("pkg-config", "pkg-config"),
