@@ -36,6 +36,23 @@ def setup_and_build(arch, compiler="gcc", bdir=None, out=None):
     return bdir
 
 
+# What the first bytes of a file say about its arch, where they say it: an ELF's e_machine,
+# the arm64 Image header's magic at 0x38. Other forms (a flat image) are not checked.
+ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+
+
+def image_arch_mismatch(path, arch):
+    """Why the image at `path` cannot be for `arch`, or None when nothing says so."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head[:4] == b"\x7fELF" and len(head) >= 20:
+        machine = ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "another arch")
+        return None if machine == arch else "an ELF for %s" % machine
+    if head[0x38:0x3c] == b"ARM\x64":
+        return None if arch == "aarch64" else "an arm64 Image"
+    return None
+
+
 def image_path(bdir, arch, null=False):
     """The bootable image in a build directory: the example kernel or the null one."""
     if null:

@@ -18,6 +18,7 @@ REQUIREMENTS = [
     ("meson", "meson"),
     ("ninja", "ninja-build"),
     ("gcc", "gcc"),
+    ("g++", "g++"),  # the public headers are checked as C++ too (tests/host/api)
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
     ("clang", "clang"),
     ("ld.lld", "lld"),
