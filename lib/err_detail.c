@@ -38,19 +38,38 @@ const char *keel_err_detail(void)
     return detail;
 }
 
-void keel_err_note_string(const char *s, size_t len, size_t limit)
+/* "'first bytes...'": the string's start, printable ASCII only, at most 24 bytes. */
+static void quote_head(const struct sink *sink, const char *s, size_t len)
 {
-    /* The first bytes of the string, printable ones only, then its length and the limit. */
     char head[28];
     size_t shown = len < sizeof(head) - 4 ? len : sizeof(head) - 4;
     for (size_t i = 0; i < shown; i++) {
         head[i] = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'' ? s[i] : '?';
     }
     memcpy(head + shown, shown < len ? "...\0" : "\0", shown < len ? 4 : 1);
+    sink_printf(sink, "'%s'", head);
+}
 
+void keel_err_note_string(const char *s, size_t len, size_t limit)
+{
+    /* The first bytes of the string, then its length and the limit. */
     struct buf_sink b = {detail, sizeof(detail) - 1};
     struct sink sink = {.write = buf_write, .ctx = &b};
-    sink_printf(&sink, ": '%s' is %llu bytes, the limit is %llu", head, (unsigned long long)len,
+    sink_printf(&sink, ": ");
+    quote_head(&sink, s, len);
+    sink_printf(&sink, " is %llu bytes, the limit is %llu", (unsigned long long)len,
                 (unsigned long long)limit);
+    *b.p = '\0';
+}
+
+void keel_err_note_line(uint32_t line, const char *s, size_t len)
+{
+    struct buf_sink b = {detail, sizeof(detail) - 1};
+    struct sink sink = {.write = buf_write, .ctx = &b};
+    sink_printf(&sink, ": line %u", (unsigned)line);
+    if (len != 0) {
+        sink_printf(&sink, ": ");
+        quote_head(&sink, s, len);
+    }
     *b.p = '\0';
 }

@@ -4,6 +4,7 @@
 #define KEEL_ERRORS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Parsers never panic: they return one of these. The caller turns a non-zero code
@@ -165,6 +166,8 @@ const char *keel_strerror(int err);
  */
 void keel_err_clear(void);
 void keel_err_note_string(const char *s, size_t len, size_t limit);
+/* For a text file's parser (keel.cfg): the line number and the first bytes of what was read. */
+void keel_err_note_line(uint32_t line, const char *s, size_t len);
 const char *keel_err_detail(void);
 
 /*

@@ -9,8 +9,9 @@ CPUs and a scratch directory) and returns the command for one boot; the targets 
 import os
 import shutil
 import subprocess
+import tarfile
 
-from .packages import GRUB_PC_DIR, OVMF_CODE, OVMF_VARS, UBOOT_ARM64
+from .packages import GRUB_EFI_DIR, GRUB_PC_DIR, OVMF_CODE, OVMF_VARS, UBOOT_ARM64
 
 
 def machine(ctx):
@@ -81,6 +82,61 @@ def grub_multiboot2(ctx):
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return machine(ctx) + ["-cdrom", iso, "-boot", "d",
                            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def ovmf(ctx):
+    """OVMF as the firmware: its code read-only, and a fresh copy of its variable store for
+    every boot, so that no boot sees the boot options an earlier one left behind."""
+    vars_copy = os.path.join(ctx.work, "ovmf_vars.fd")
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    return ["-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+            "-drive", "if=pflash,format=raw,file=" + vars_copy]
+
+
+# GRUB's own modules in the EFI image: the memdisk that holds Keel and its modules, the
+# serial console, multiboot2. efi_gop only with a framebuffer: every module in the image is
+# started, and with efi_gop running GRUB sets a graphics mode for the image's framebuffer tag.
+GRUB_EFI_MODULES = ["memdisk", "tar", "multiboot2", "serial", "terminal", "boot"]
+
+
+def grub_efi_multiboot2(ctx):
+    """GRUB 2 from grub-efi-amd64-bin as \EFI\BOOT\BOOTX64.EFI on an ESP, booted by OVMF.
+
+    The image is made by grub-mkimage with an embedded early config and a memdisk (a tar
+    of the kernel file and the modules), so GRUB reads nothing from the disk itself. The
+    kernel file is whatever ctx.image is: GRUB's multiboot2 command finds its header.
+    """
+    disk = os.path.join(ctx.work, "memdisk")
+    os.makedirs(os.path.join(disk, "modules"))
+    shutil.copyfile(ctx.image, os.path.join(disk, "keel"))
+    lines = ["serial --unit=0 --speed=115200", "terminal_output serial"]
+    if not ctx.no_fb:
+        lines.append("insmod efi_gop")
+    lines.append(("multiboot2 (memdisk)/keel " + grub_words(ctx.cmdline)).rstrip())
+    for path, args in ctx.modules:
+        name = os.path.basename(path)
+        shutil.copyfile(path, os.path.join(disk, "modules", name))
+        lines.append("module2 (memdisk)/modules/%s %s" % (name, grub_words(name + " " + args)))
+    lines.append("boot")
+    early = os.path.join(ctx.work, "grub-early.cfg")
+    with open(early, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    tar = os.path.join(ctx.work, "memdisk.tar")
+    with tarfile.open(tar, "w", format=tarfile.USTAR_FORMAT) as t:
+        for name in ["keel", "modules"] + ["modules/" + n for n in sorted(
+                os.listdir(os.path.join(disk, "modules")))]:
+            t.add(os.path.join(disk, name), arcname=name, recursive=False)
+    esp = os.path.join(ctx.work, "esp")
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"))
+    subprocess.run(["grub-mkimage", "-O", "x86_64-efi", "-d", GRUB_EFI_DIR, "-c", early,
+                    "-m", tar, "-p", "(memdisk)/", "-o",
+                    os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI")]
+                   + GRUB_EFI_MODULES + ([] if ctx.no_fb else ["efi_gop"]), check=True)
+    # q35's std VGA gives OVMF's GOP. The ESP is the scratch directory as QEMU's virtual
+    # FAT disk, read-only: nothing is written back into it.
+    return machine(ctx) + ovmf(ctx) + [
+        "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
 # Keel leaves through Arm semihosting SYS_EXIT, whose code QEMU exits with.
@@ -161,19 +217,12 @@ def keel_cfg(ctx, esp):
         f.write("\n".join(lines) + "\n")
 
 
-def ovmf(ctx):
-    """OVMF on q35: its code read-only, a fresh copy of its variable store every boot."""
-    vars_copy = os.path.join(ctx.work, "ovmf-vars.fd")
-    shutil.copyfile(OVMF_VARS, vars_copy)
-    return machine(ctx) + [
-        "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
-        "-drive", "if=pflash,format=raw,file=" + vars_copy,
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-nic", "none"]
-
-
 def uefi_app(ctx):
     """Keel's own image as \\EFI\\BOOT\\BOOTX64.EFI on an ESP, started by OVMF."""
     esp = esp_dir(ctx, "BOOTX64.EFI", ctx.image)
     keel_cfg(ctx, esp)
-    cmd = ovmf(ctx) + ["-drive", "if=virtio,format=raw,file=fat:rw:" + esp]
-    return cmd + (["-vga", "none"] if ctx.no_fb else [])
+    # The ESP is the scratch directory as QEMU's virtual FAT disk, read-only. q35's std
+    # VGA gives OVMF's GOP; --no-fb takes it away.
+    return machine(ctx) + ovmf(ctx) + [
+        "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (["-vga", "none"] if ctx.no_fb else [])

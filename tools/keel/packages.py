@@ -9,6 +9,7 @@ from . import fail, say
 
 UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
 GRUB_PC_DIR = "/usr/lib/grub/i386-pc"
+GRUB_EFI_DIR = "/usr/lib/grub/x86_64-efi"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -29,6 +30,9 @@ REQUIREMENTS = [
     (UBOOT_ARM64, "u-boot-qemu"),
     ("mkenvimage", "u-boot-tools"),
     (GRUB_PC_DIR + "/multiboot2.mod", "grub-pc-bin"),
+    (GRUB_EFI_DIR + "/multiboot2.mod", "grub-efi-amd64-bin"),
+    ("grub-mkimage", "grub-common"),
+    (OVMF_CODE, "ovmf"),
     ("grub-mkrescue", "grub-common"),
     ("xorriso", "xorriso"),
     ("mformat", "mtools"),

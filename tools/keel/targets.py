@@ -34,6 +34,24 @@ class Target:
     # The target's own QEMU tests: (name, boot_test.py arguments after the target name);
     # "{target}" in a name is the target's name.
     tests: tuple = field(default=())
+    # Which of the tests every target may get (PER_TARGET) this one gets. A boot through
+    # OVMF costs 5 to 6 s under TCG, so those rows take the two RAM sizes and the screen.
+    per_target: tuple = field(default=None)
+    # Memory faults (qemu_tests.MM_FAULTS by kind) this target is tested with; the first
+    # target of each arch gets them all.
+    faults: tuple = field(default=())
+
+    def __post_init__(self):
+        if self.per_target is None:
+            object.__setattr__(self, "per_target", PER_TARGET)
+        assert set(self.per_target) <= set(PER_TARGET), self.per_target
+
+
+# The tests every target may get (qemu_tests.py): boots at three sizes of RAM, a long
+# command line, the screenshot, and a boot without a framebuffer.
+PER_TARGET = ("boot-512M", "boot-4G", "boot-64G", "long-cmdline", "screen", "no-fb")
+# What an OVMF target takes of them (issue 9, section 6: the budget of the UEFI boots).
+PER_TARGET_OVMF = ("boot-512M", "boot-4G", "screen")
 
 
 EXIT_BAD_INPUT = 2  # KEEL_EXIT_BAD_INPUT: the loader, firmware or DTB gave bad input
@@ -44,6 +62,11 @@ TARGETS = {t.name: t for t in [
            description="GRUB 2 (grub-mkrescue ISO), multiboot2, SeaBIOS",
            command=loaders.grub_multiboot2,
            protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2"),
+    Target("x86_64-grub-efi", arch="x86_64", board="q35", cpu="qemu64", loader="GRUB 2 EFI",
+           description="GRUB 2 EFI (grub-mkimage BOOTX64.EFI on an ESP), multiboot2, OVMF",
+           command=loaders.grub_efi_multiboot2,
+           protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2",
+           per_target=PER_TARGET_OVMF, faults=("write-rodata",)),
     Target("aarch64-virt", arch="aarch64", board="virt", cpu="cortex-a72",
            loader="QEMU -kernel",
            description="QEMU -kernel, arm64 Image header, DTB in x0",
