@@ -89,13 +89,16 @@ static int parse_tag(struct mb2_info *out, uint32_t off, uint32_t type, uint32_t
         return err;
     }
     case MB2_TAG_EFI64:
+    case MB2_TAG_EFI64_IMAGE: {
         if (size < MB2_EFI64_SIZE) {
             return KEEL_E_MB2_TAG_TRUNCATED;
         }
-        if (out->efi_system_table == 0) {
-            out->efi_system_table = load_le64(tag + 8);
+        uint64_t *field = type == MB2_TAG_EFI64 ? &out->efi_system_table : &out->efi_image_handle;
+        if (*field == 0) {
+            *field = load_le64(tag + 8);
         }
         return KEEL_OK;
+    }
     case MB2_TAG_FRAMEBUFFER: {
         if (size < MB2_FB_FIXED) {
             return KEEL_E_MB2_TAG_TRUNCATED;
@@ -180,6 +183,7 @@ int mb2_parse(uint32_t magic, const void *info, size_t avail, struct mb2_info *o
             return KEEL_E_MB2_TAG_OVERRUN;
         }
         if (type == MB2_TAG_END) {
+            out->end_offset = off;
             return KEEL_OK;
         }
         int err = parse_tag(out, off, type, size);

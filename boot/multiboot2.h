@@ -24,6 +24,7 @@
 #define MB2_TAG_ACPI_OLD 14u
 #define MB2_TAG_ACPI_NEW 15u
 #define MB2_TAG_EFI_MMAP 17u
+#define MB2_TAG_EFI64_IMAGE 20u
 
 /* Memory map entry types (the e820 values GRUB passes through). */
 #define MB2_MEM_AVAILABLE 1u
@@ -54,6 +55,7 @@ struct mb2_framebuffer {
 struct mb2_info {
     const uint8_t *blob;
     uint32_t total_size;
+    uint32_t end_offset; /* where the end tag starts */
 
     const char *cmdline;     /* NULL without a command-line tag */
     const char *loader_name; /* NULL without a boot-loader-name tag */
@@ -65,6 +67,7 @@ struct mb2_info {
     /* The type-17 tag's EFI memory map, checked by efi_memmap_parse; count 0 without one. */
     struct efi_memmap efi_mmap;
     uint64_t efi_system_table; /* the type-12 tag's pointer, 0 without one */
+    uint64_t efi_image_handle; /* the type-20 tag's (boot services kept), 0 without one */
 
     uint32_t module_count;
     uint32_t first_module; /* offset of the first module tag (valid when module_count) */

@@ -34,6 +34,10 @@ noreturn void keel_main(const struct keel_entry *entry)
     const char *stage;
     int err;
 
+    if (entry->error != KEEL_OK) {
+        fail(NULL, (int)entry->error);
+    }
+
     /* A DTB's board: the boot identity map (RAM, the console, the fb device) and the console. */
     if (entry->protocol == BI_PROTO_FDT) {
         board_early_setup(entry->info_pa);

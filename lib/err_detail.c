@@ -62,6 +62,15 @@ void keel_err_note_string(const char *s, size_t len, size_t limit)
     *b.p = '\0';
 }
 
+void keel_err_note_name(const char *s, size_t len)
+{
+    struct buf_sink b = {detail, sizeof(detail) - 1};
+    struct sink sink = {.write = buf_write, .ctx = &b};
+
+    sink_printf(&sink, ": %.*s", (int)len, s);
+    *b.p = '\0';
+}
+
 void keel_err_note_line(uint32_t line, const char *s, size_t len)
 {
     struct buf_sink b = {detail, sizeof(detail) - 1};

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The x86_64 side of the EFI entry: from entry.S to the common EFI work and back out. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <keel/arch.h>
@@ -7,6 +8,7 @@
 #include <keel/efi_entry.h>
 #include <keel/errors.h>
 #include <keel/image.h>
+#include <keel/init.h>
 #include <x86/cpu.h>
 #include <x86/defs.h>
 
@@ -40,22 +42,58 @@ static void boot_identity_map(void)
     x86_write_cr3(kernel_pa(x86_boot_pml4));
 }
 
-static noreturn void after_exit_boot_services(void *handoff)
+/*
+ * What each EFI entry hands on once ExitBootServices has been called: its keel_entry,
+ * with the error the entry met after that point, if any, for keel_main to report.
+ */
+static struct keel_entry efi_entry;
+
+static noreturn void after_exit_boot_services(void *unused)
 {
+    (void)unused;
     boot_identity_map();
-    x86_efi_boot(handoff);
+    x86_boot(&efi_entry);
+}
+
+/* Leaves the firmware's stack and tables for Keel's; interrupts go with boot services. */
+static noreturn void leave_firmware(void)
+{
+    __asm__ volatile("cli");
+    x86_boot_stack_call(after_exit_boot_services, NULL);
 }
 
 uint64_t x86_efi_start(void *image, struct efi_system_table *st)
 {
     struct efi_handoff *handoff;
+    bool gone;
+    int err = efi_boot(image, st, &handoff, &gone);
 
-    if (efi_boot(image, st, &handoff) != KEEL_OK) {
+    if (err != KEEL_OK && !gone) {
         /* Under QEMU the exit device ends the run here; elsewhere the firmware goes on. */
         x86_exit_device(KEEL_EXIT_BAD_INPUT);
         return EFI_LOAD_ERROR;
     }
-    /* The firmware's interrupt handlers are gone with its boot services. */
-    __asm__ volatile("cli");
-    x86_boot_stack_call(after_exit_boot_services, handoff);
+    efi_entry = (struct keel_entry){.protocol = BI_PROTO_UEFI,
+                                    .entry_state = BI_X86_LONG64,
+                                    .info_pa = kernel_pa(handoff),
+                                    .error = (uint32_t)err};
+    leave_firmware();
+}
+
+noreturn void x86_mb2_efi_start(uint32_t magic, uint64_t info_pa)
+{
+    uint64_t copy_pa = 0;
+    bool gone;
+    int err = efi_mb2_boot(magic, info_pa, &copy_pa, &gone);
+
+    if (err != KEEL_OK && !gone) {
+        /* GRUB jumped here for good: there is nothing to return to. */
+        arch_exit(KEEL_EXIT_BAD_INPUT);
+    }
+    efi_entry = (struct keel_entry){.protocol = BI_PROTO_MULTIBOOT2,
+                                    .entry_state = BI_X86_LONG64,
+                                    .info_pa = copy_pa,
+                                    .magic = magic,
+                                    .error = (uint32_t)err};
+    leave_firmware();
 }

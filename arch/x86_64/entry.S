@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The image's headers (PE32+ and multiboot2) and both entries, up to x86_start in long mode. */
+/* The image's headers (PE32+ and multiboot2) and both entries, up to the C entries in long mode. */
 #include <keel/layout.h>
 #include <x86/defs.h>
 
@@ -14,6 +14,8 @@
 #define MB2_TAG_END 0
 #define MB2_TAG_ADDRESS 2
 #define MB2_TAG_ENTRY 3
+#define MB2_TAG_EFI_BS 7
+#define MB2_TAG_ENTRY_EFI64 9
 #define MB2_TAG_FRAMEBUFFER 5
 #define MB2_TAG_MODULE_ALIGN 6
 #define MB2_TAG_OPTIONAL 1 /* bit 0 of a header tag's flags: the loader may ignore it */
@@ -113,8 +115,10 @@ pe_sections_end:
 /*
  * The multiboot2 header, at an 8-byte boundary in the first 32 KiB. The address tag
  * (2) places the file at X86_KERNEL_PHYS and clears .bss; the entry tag (3) names the
- * 32-bit entry. Modules are asked to be page-aligned so that they can be mapped
- * without copying.
+ * 32-bit entry. On UEFI, the EFI boot services tag (7) asks GRUB to keep boot services
+ * running, and the EFI amd64 entry tag (9) names the 64-bit entry it then jumps to;
+ * both are optional, and a loader without UEFI ignores them. Modules are asked to be
+ * page-aligned so that they can be mapped without copying.
  *
  * The framebuffer tag (type 5, 20 bytes: width, height, depth) asks for a linear
  * graphics mode. It is only a preference: GRUB tries WxHxD, then WxH, then any mode,
@@ -143,6 +147,15 @@ x86_mb2_header:
     .short 0
     .long 12
     .long x86_entry32
+    .balign 8
+    .short MB2_TAG_EFI_BS
+    .short MB2_TAG_OPTIONAL
+    .long 8
+    .balign 8
+    .short MB2_TAG_ENTRY_EFI64
+    .short MB2_TAG_OPTIONAL
+    .long 12
+    .long PHYS(x86_mb2_efi_entry)
     .balign 8
     .short MB2_TAG_MODULE_ALIGN
     .short 0
@@ -413,13 +426,10 @@ x86_map_kernel:
  * The UEFI entry (the PE's AddressOfEntryPoint), Microsoft x64 convention: %rcx is
  * the image handle, %rdx the system table. Long mode on the firmware's identity map,
  * on its stack, boot services running, interrupts possibly on, anywhere in memory.
- *
- * Keel's boot PML4 becomes a copy of the firmware's, so that every address the
- * firmware may use (its code, its data, PCI windows above 4 GiB) stays mapped while
- * boot services run, plus the kernel's mapping in PML4[511], which a 4-level identity
- * map never uses. x86_efi_start then does the EFI work at the kernel's address on the
- * firmware's stack. It only returns when the boot must go back to the firmware: the
- * firmware's own CR3 is put back, from the image's identity alias, before returning.
+ * With the boot tables loaded (efi_tables), x86_efi_start does the EFI work at the
+ * kernel's address on the firmware's stack. It only returns when the boot must go back
+ * to the firmware: the firmware's own CR3 is put back, from the image's identity
+ * alias, before returning; 5-level paging returns EFI_UNSUPPORTED at once.
  */
     .globl x86_efi_entry
 x86_efi_entry:
@@ -433,36 +443,9 @@ x86_efi_entry:
     push %r15
     mov %rcx, %r12
     mov %rdx, %r13
-    rdtsc
-    shl $32, %rdx
-    or %rdx, %rax
-    mov %rax, x86_entry_tsc(%rip)
-    cld
-
-    /* The loader zero-fills .bss (VirtualSize past the file's data); Keel's contract
-     * is its own to keep, as on the multiboot2 path. */
-    lea __bss_start(%rip), %rdi
-    lea __bss_end(%rip), %rcx
-    sub %rdi, %rcx
-    shr $3, %rcx
-    xor %eax, %eax
-    rep stosq
-
-    /* 5-level paging would put the firmware's identity map in PML4[511]'s place. */
     mov $EFI_UNSUPPORTED_LOW, %ebx
-    mov %cr4, %rax
-    test $X86_CR4_LA57, %eax
-    jnz efi_return_unsupported
-
-    mov %cr3, %rax
-    mov %rax, x86_efi_firmware_cr3(%rip)
-    movabs $X86_CR3_ADDR_MASK, %rsi
-    and %rax, %rsi
-    lea pml4(%rip), %rdi
-    mov $512, %ecx
-    rep movsq
-    call x86_map_kernel
-    mov %rax, %cr3
+    call efi_tables
+    jc efi_return_unsupported
     movabs $efi_high, %rax
     jmp *%rax
 efi_high:
@@ -482,6 +465,11 @@ efi_return:
     mov x86_efi_firmware_cr3(%rip), %rax
     mov %rax, %cr3
     mov %rbx, %rax
+    jmp efi_pop
+efi_return_unsupported:
+    movabs $EFI_ERROR_BIT, %rax
+    or %rbx, %rax
+efi_pop:
     pop %r15
     pop %r14
     pop %r13
@@ -491,17 +479,68 @@ efi_return:
     pop %rbp
     pop %rbx
     ret
-efi_return_unsupported:
-    movabs $EFI_ERROR_BIT, %rax
-    or %rbx, %rax
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rsi
-    pop %rdi
-    pop %rbp
-    pop %rbx
+
+/*
+ * GRUB's 64-bit EFI entry (the header's tag 9, used with tag 7): EAX = the multiboot2
+ * magic, EBX = the information structure, long mode on the firmware's identity map and
+ * stack, boot services running, at the physical address the address tag asked for.
+ * There is nothing to return to: x86_mb2_efi_start ends in keel_main.
+ */
+    .globl x86_mb2_efi_entry
+x86_mb2_efi_entry:
+    mov %eax, %r12d
+    mov %ebx, %r13d
+    call efi_tables
+    jc 1f
+    movabs $mb2_efi_high, %rax
+    jmp *%rax
+mb2_efi_high:
+    mov %r12d, %edi
+    mov %r13, %rsi
+    and $-16, %rsp
+    call x86_mb2_efi_start
+1:  /* 5-level paging: Keel's boot tables cannot join the firmware's. */
+    cli
+    hlt
+    jmp 1b
+
+/*
+ * The boot tables of both EFI entries, built and loaded while running at the load
+ * address: the TSC, .bss cleared (the loader zero-fills it; Keel's contract is its own
+ * to keep, as on the 32-bit path), then Keel's boot PML4 as a copy of the firmware's
+ * (so that every address the firmware may use, its code, its data, PCI windows above
+ * 4 GiB, stays mapped while boot services run) plus the kernel's mapping in PML4[511],
+ * which a 4-level identity map never uses. Sets the carry flag, and changes nothing,
+ * when 5-level paging is on. Clobbers %rax, %rcx, %rdx, %rsi and %rdi.
+ */
+efi_tables:
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    mov %rax, x86_entry_tsc(%rip)
+    cld
+    mov %cr4, %rax
+    test $X86_CR4_LA57, %eax
+    jnz 1f
+    lea __bss_start(%rip), %rdi
+    lea __bss_end(%rip), %rcx
+    sub %rdi, %rcx
+    shr $3, %rcx
+    xor %eax, %eax
+    rep stosq
+    mov %cr3, %rax
+    mov %rax, x86_efi_firmware_cr3(%rip)
+    movabs $X86_CR3_ADDR_MASK, %rsi
+    and %rax, %rsi
+    lea pml4(%rip), %rdi
+    mov $512, %ecx
+    rep movsq
+    call x86_map_kernel
+    mov %rax, %cr3
+    clc
+    ret
+1:
+    stc
     ret
 
 /*

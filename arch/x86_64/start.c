@@ -23,8 +23,8 @@ static const struct bi_console com1 = {
     .size = 8,
 };
 
-/* Both entries end here, on the boot stack, with Keel's boot tables live. */
-static noreturn void x86_boot(const struct keel_entry *entry)
+/* Every entry ends here, on the boot stack, with Keel's boot tables live. */
+noreturn void x86_boot(const struct keel_entry *entry)
 {
     /* Exceptions first: anything after this that faults is reported. */
     x86_cpu_tables_init();
@@ -39,12 +39,6 @@ noreturn void x86_mb2_start(uint32_t magic, uint64_t info_pa)
                                   .entry_state = BI_X86_PROTECTED32,
                                   .info_pa = info_pa,
                                   .magic = magic});
-}
-
-noreturn void x86_efi_boot(const struct efi_handoff *handoff)
-{
-    x86_boot(&(struct keel_entry){
-        .protocol = BI_PROTO_UEFI, .entry_state = BI_X86_LONG64, .info_pa = kernel_pa(handoff)});
 }
 
 /*

@@ -312,12 +312,7 @@ struct efi_handoff {
     uint32_t rsdp_revision_hint; /* 2 when found by the ACPI 2.0 GUID, 1 by the 1.0 one */
     uint32_t gop_present;        /* 1 when a GOP was found; mode and base below are then its own */
     struct efi_gop_mode_info gop_info;
-    /*
-     * A keel_err the entry met once ExitBootServices had been called, when the firmware
-     * may no longer print: the UEFI shim returns it, so that it is reported like any
-     * other error. 0 normally.
-     */
-    uint32_t entry_error;
+    uint32_t reserved;
     uint64_t gop_base;
     uint64_t gop_size;
     uint64_t dtb; /* the DTB configuration table (arm64), 0 if none */

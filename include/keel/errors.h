@@ -120,6 +120,9 @@
     X(KEEL_E_EFI_SYSTEM_TABLE, "efi: the system table's signature or boot services are missing")   \
     X(KEEL_E_EFI_LOADED_IMAGE, "efi: the firmware gives no loaded image protocol for Keel")        \
     X(KEEL_E_EFI_NO_MEMORY, "efi: AllocatePages found no room below 4 GiB")                        \
+    X(KEEL_E_EFI_NO_VOLUME, "efi: the device Keel was loaded from has no file system")             \
+    X(KEEL_E_EFI_FILE_MISSING, "efi: a file keel.cfg names is not on the boot volume")             \
+    X(KEEL_E_EFI_FILE_READ, "efi: reading a file from the boot volume failed")                     \
     X(KEEL_E_EFI_MEMORY_MAP, "efi: GetMemoryMap failed")                                           \
     X(KEEL_E_EFI_EXIT_BOOT_SERVICES, "efi: ExitBootServices failed; the memory map kept changing") \
     /* the EFI memory map (boot/efi_memmap.c) and the UEFI shim (boot/shim_uefi.c) */              \
@@ -168,6 +171,8 @@ void keel_err_clear(void);
 void keel_err_note_string(const char *s, size_t len, size_t limit);
 /* For a text file's parser (keel.cfg): the line number and the first bytes of what was read. */
 void keel_err_note_line(uint32_t line, const char *s, size_t len);
+/* Records ": NAME", the name of what failed (a file's path), cut to fit the detail. */
+void keel_err_note_name(const char *s, size_t len);
 const char *keel_err_detail(void);
 
 /*

@@ -18,7 +18,11 @@ struct keel_entry {
     uint32_t entry_state; /* copied into boot_info.entry_state */
     uint64_t info_pa;     /* multiboot2: the information structure; FDT: the DTB */
     uint32_t magic;       /* multiboot2: EAX at entry */
-    uint32_t reserved;
+    /*
+     * A keel_err the entry met once the firmware could no longer print it (after
+     * ExitBootServices was called): keel_main reports it as its first stage's failure.
+     */
+    uint32_t error;
     const char *loader; /* FDT: the loader's name when the DTB does not say ("qemu") */
 };
 

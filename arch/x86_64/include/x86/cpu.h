@@ -108,11 +108,17 @@ noreturn void x86_mb2_start(uint32_t magic, uint64_t info_pa);
  * the boot goes back to it; otherwise it ends in x86_efi_boot.
  */
 struct efi_system_table;
-struct efi_handoff;
 uint64_t x86_efi_start(void *image, struct efi_system_table *st);
 
-/* After ExitBootServices, on the boot stack and Keel's boot tables: into keel_main. */
-noreturn void x86_efi_boot(const struct efi_handoff *handoff);
+/* GRUB's 64-bit EFI entry (efi.c), called by entry.S as x86_efi_start is; never returns. */
+noreturn void x86_mb2_efi_start(uint32_t magic, uint64_t info_pa);
+
+/*
+ * Every entry ends here (start.c), on the boot stack with Keel's boot tables: the CPU
+ * tables, the console on COM1, the TSC, then keel_main.
+ */
+struct keel_entry;
+noreturn void x86_boot(const struct keel_entry *entry);
 
 /* Calls fn(arg) on the boot stack (entry.S); the caller's stack is abandoned. */
 noreturn void x86_boot_stack_call(void (*fn)(void *), void *arg);
