@@ -9,6 +9,7 @@
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/fbcon.h>
+#include <keel/report.h>
 #include <keel/uart.h>
 
 /* One UART the console drives: its driver, its registers as the driver reaches them. */
@@ -278,6 +279,9 @@ void console_init(const struct boot_info *bi)
     if (fb->source != BI_FB_NONE) {
         int attach = console_fb_attach(fb, console_fb_early_pixels(fb));
         if (attach == KEEL_OK) {
+            if (!keel_verbose(bi)) {
+                return;
+            }
             kprintf("keel: framebuffer %ux%u, %u bpp, pitch %u, from %s\n", fb->width, fb->height,
                     fb->bpp, fb->pitch, bi_fb_source_name(fb->source));
             return;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The boot report: a readable summary, then one KEEL-REPORT line of JSON (docs/boot-report.md). */
 #include <keel/arch.h>
+#include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/crc32.h>
 #include <keel/mm.h>
@@ -22,11 +23,24 @@ static void module_crcs(const struct kernel_memory *km, uint32_t *crcs)
     }
 }
 
+bool keel_verbose(const struct boot_info *bi)
+{
+    return KEEL_VERBOSE_DEFAULT || cmdline_flag(bi->cmdline, "keel.verbose");
+}
+
 void keel_summary(const struct boot_info *bi)
 {
-    kprintf("keel: %s via %s (%s), %u memory ranges, %u modules, %u cpus\n", arch_name,
-            bi_protocol_name(bi->protocol), bi->loader, bi->mem_count, bi->module_count,
-            bi->cpu_count);
+    uint64_t ram = 0;
+
+    for (uint32_t i = 0; i < bi->mem_count; i++) {
+        ram += mm_type_is_ram(bi->mem[i].type) ? bi->mem[i].size : 0;
+    }
+    kprintf("keel: %s via %s (%s), %llu MiB RAM, %u modules, %u cpus\n", arch_name,
+            bi_protocol_name(bi->protocol), bi->loader, (unsigned long long)(ram >> 20),
+            bi->module_count, bi->cpu_count);
+    if (!keel_verbose(bi)) {
+        return;
+    }
     for (uint32_t i = 0; i < bi->mem_count; i++) {
         const struct bi_mem_range *r = &bi->mem[i];
         kprintf("keel:   %016llx-%016llx %-22s %s\n", (unsigned long long)r->base,

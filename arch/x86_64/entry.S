@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Multiboot2 header and entry: 32-bit protected mode from GRUB to x86_start in long mode. */
+/* The image's headers (PE32+ and multiboot2) and both entries, up to x86_start in long mode. */
 #include <keel/layout.h>
 #include <x86/defs.h>
 
 /* The physical address of a higher-half symbol, for use before paging. */
 #define PHYS(sym) ((sym) - KERNEL_VBASE + X86_KERNEL_PHYS)
 
+#define EFI_ERROR_BIT 0x8000000000000000
+#define EFI_UNSUPPORTED_LOW 3 /* EFI_UNSUPPORTED without its error bit */
+
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define MB2_TAG_END 0
+#define MB2_TAG_ADDRESS 2
+#define MB2_TAG_ENTRY 3
 #define MB2_TAG_FRAMEBUFFER 5
 #define MB2_TAG_MODULE_ALIGN 6
 #define MB2_TAG_OPTIONAL 1 /* bit 0 of a header tag's flags: the loader may ignore it */
@@ -19,17 +24,103 @@
 #define MB2_FB_DEPTH 32
 
 /*
- * The multiboot2 header: GRUB scans the first 32 KiB of the file for it at an
- * 8-byte boundary. No address tag: GRUB loads the ELF program headers at their
- * physical addresses and jumps to e_entry, which is x86_entry32's physical address.
- * Modules are asked to be page-aligned so that they can be mapped without copying.
+ * One file, two doors. The image (the linked kernel, flat, from its first byte to the
+ * end of .data) starts with the headers of a PE32+ EFI application, and the multiboot2
+ * header follows them inside the first page:
+ *  - UEFI firmware reads the PE headers, maps the file as its sections say and calls
+ *    x86_efi_entry in long mode, at whatever address it chose. Each section's
+ *    VirtualAddress equals its file offset, so the image in memory is the file, and
+ *    everything that runs before Keel's own tables is position independent.
+ *  - A multiboot2 loader scans the first 32 KiB for the multiboot2 header. Its address
+ *    tag says to load the whole file at X86_KERNEL_PHYS and clear up to the end of
+ *    .bss; its entry tag names x86_entry32, entered in 32-bit protected mode.
+ * The linker script computes every size and address here (__pe_*, __mb2_*).
+ */
+#define PE_MACHINE_X86_64 0x8664
+#define PE_FILE_EXECUTABLE 0x0002      /* relocations are not stripped: any address works */
+#define PE_FILE_LARGE_ADDRESS 0x0020
+#define PE32PLUS_MAGIC 0x20b
+#define PE_SUBSYSTEM_EFI_APPLICATION 10
+#define PE_DATA_DIRECTORIES 16
+#define PE_SCN_CODE 0x00000020
+#define PE_SCN_DATA 0x00000040
+#define PE_SCN_EXECUTE 0x20000000
+#define PE_SCN_READ 0x40000000
+#define PE_SCN_WRITE 0x80000000
+
+    .section .boot.pe, "a"
+    .globl x86_pe_header
+x86_pe_header:
+    /* The DOS header: only its magic and e_lfanew (at 0x3c) matter. */
+    .ascii "MZ"
+    .skip 0x3c - 2
+    .long pe_signature - x86_pe_header
+pe_signature:
+    .ascii "PE\0\0"
+    /* COFF file header */
+    .short PE_MACHINE_X86_64
+    .short (pe_sections_end - pe_sections) / 40
+    .long 0 /* TimeDateStamp */
+    .long 0 /* PointerToSymbolTable */
+    .long 0 /* NumberOfSymbols */
+    .short pe_optional_end - pe_optional
+    .short PE_FILE_EXECUTABLE | PE_FILE_LARGE_ADDRESS
+pe_optional:
+    .short PE32PLUS_MAGIC
+    .byte 0, 0 /* linker version */
+    .long __pe_text_size /* SizeOfCode */
+    .long __pe_init_data_size /* SizeOfInitializedData */
+    .long __pe_bss_size /* SizeOfUninitializedData */
+    .long __pe_entry /* AddressOfEntryPoint */
+    .long __pe_text_rva /* BaseOfCode */
+    .quad X86_KERNEL_PHYS /* ImageBase: a preference; the entry runs anywhere */
+    .long X86_PAGE_SIZE /* SectionAlignment */
+    .long X86_PAGE_SIZE /* FileAlignment */
+    .short 0, 0 /* operating system version */
+    .short 0, 0 /* image version */
+    .short 0, 0 /* subsystem version */
+    .long 0 /* Win32VersionValue */
+    .long __pe_image_size /* SizeOfImage */
+    .long __pe_text_rva /* SizeOfHeaders: this page */
+    .long 0 /* CheckSum */
+    .short PE_SUBSYSTEM_EFI_APPLICATION
+    .short 0 /* DllCharacteristics */
+    .quad 0, 0, 0, 0 /* stack and heap reserve and commit: unused by UEFI */
+    .long 0 /* LoaderFlags */
+    .long PE_DATA_DIRECTORIES
+    /* No exports, imports, resources or relocations: the code is position independent. */
+    .skip PE_DATA_DIRECTORIES * 8
+pe_optional_end:
+pe_sections:
+    .ascii ".text\0\0\0"
+    .long __pe_text_size, __pe_text_rva, __pe_text_size, __pe_text_rva
+    .long 0, 0
+    .short 0, 0
+    .long PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
+    .ascii ".rodata\0"
+    .long __pe_rodata_size, __pe_rodata_rva, __pe_rodata_size, __pe_rodata_rva
+    .long 0, 0
+    .short 0, 0
+    .long PE_SCN_DATA | PE_SCN_READ
+    /* .data and .bss as one section: the loader zeroes what lies past the file's data. */
+    .ascii ".data\0\0\0"
+    .long __pe_data_mem_size, __pe_data_rva, __pe_data_file_size, __pe_data_rva
+    .long 0, 0
+    .short 0, 0
+    .long PE_SCN_DATA | PE_SCN_READ | PE_SCN_WRITE
+pe_sections_end:
+
+/*
+ * The multiboot2 header, at an 8-byte boundary in the first 32 KiB. The address tag
+ * (2) places the file at X86_KERNEL_PHYS and clears .bss; the entry tag (3) names the
+ * 32-bit entry. Modules are asked to be page-aligned so that they can be mapped
+ * without copying.
  *
  * The framebuffer tag (type 5, 20 bytes: width, height, depth) asks for a linear
  * graphics mode. It is only a preference: GRUB tries WxHxD, then WxH, then any mode,
  * then EGA text, so the information structure's framebuffer tag says what was set and
  * the shim takes only an RGB one. It is optional, so a loader without video support
- * may boot Keel anyway, on serial only. The tag after it starts at the next 8-byte
- * boundary.
+ * may boot Keel anyway, on serial only. Each tag starts at an 8-byte boundary.
  */
     .section .boot.header, "a"
     .balign 8
@@ -39,6 +130,19 @@ x86_mb2_header:
     .long MB2_ARCH_I386
     .long mb2_header_end - x86_mb2_header
     .long -(MB2_HEADER_MAGIC + MB2_ARCH_I386 + (mb2_header_end - x86_mb2_header))
+    .balign 8
+    .short MB2_TAG_ADDRESS
+    .short 0
+    .long 24
+    .long x86_mb2_header /* header_addr */
+    .long X86_KERNEL_PHYS /* load_addr: the file's first byte */
+    .long __mb2_load_end /* load_end_addr: the end of .data */
+    .long __mb2_bss_end /* bss_end_addr */
+    .balign 8
+    .short MB2_TAG_ENTRY
+    .short 0
+    .long 12
+    .long x86_entry32
     .balign 8
     .short MB2_TAG_MODULE_ALIGN
     .short 0
@@ -129,19 +233,16 @@ x86_entry32:
     jne no_long_mode
 
     /*
-     * Boot page tables, all 2 MiB pages except the first 2 MiB, which goes through a
-     * 4 KiB table so that page 0 stays unmapped and a NULL access faults:
-     *   PML4[0]   -> pdpt_low, whose 4 entries cover [0, 4 GiB) 1:1;
-     *   PML4[511] -> pdpt_high, entry 510 -> pd_kernel: KERNEL_VBASE -> X86_KERNEL_PHYS
-     *                for KERNEL_MAX_SIZE.
-     * Higher-level entries are writable; the leaf rights are refined by the memory
-     * init, which builds its own tables.
+     * The boot identity map, all 2 MiB pages except the first 2 MiB, which goes through
+     * a 4 KiB table so that page 0 stays unmapped and a NULL access faults:
+     * PML4[0] -> pdpt_low, whose 4 entries cover [0, 4 GiB) 1:1. The kernel's own
+     * mapping (PML4[511]) is added by x86_map_kernel once in long mode. Higher-level
+     * entries are writable; the leaf rights are refined by the memory init, which
+     * builds its own tables.
      */
     mov $PHYS(pml4), %edi
     mov $PHYS(pdpt_low) + X86_PTE_P + X86_PTE_W, %eax
     mov %eax, (%edi)
-    mov $PHYS(pdpt_high) + X86_PTE_P + X86_PTE_W, %eax
-    mov %eax, 511 * 8(%edi)
 
     mov $PHYS(pdpt_low), %edi
     mov $PHYS(pd_low) + X86_PTE_P + X86_PTE_W, %eax
@@ -175,19 +276,6 @@ x86_entry32:
 1:
     mov %eax, (%edi)
     add $X86_PAGE_SIZE, %eax
-    add $8, %edi
-    dec %ecx
-    jnz 1b
-
-    mov $PHYS(pdpt_high), %edi
-    mov $PHYS(pd_kernel) + X86_PTE_P + X86_PTE_W, %eax
-    mov %eax, 510 * 8(%edi)
-    mov $PHYS(pd_kernel), %edi
-    mov $X86_KERNEL_PHYS + X86_PTE_P + X86_PTE_W + X86_PTE_PS, %eax
-    mov $(KERNEL_MAX_SIZE / X86_LARGE_PAGE_SIZE), %ecx
-1:
-    mov %eax, (%edi)
-    add $X86_LARGE_PAGE_SIZE, %eax
     add $8, %edi
     dec %ecx
     jnz 1b
@@ -253,7 +341,10 @@ no_long_mode:
     jmp 6b
 
     .code64
-/* Long mode, still at the physical address: reload the data segments, go high. */
+/*
+ * Long mode, still at the physical address: reload the data segments, add the
+ * kernel's mapping (x86_map_kernel runs at its physical address here), go high.
+ */
 entry64_low:
     mov $X86_SEL_DATA, %eax
     mov %eax, %ds
@@ -262,6 +353,9 @@ entry64_low:
     xor %eax, %eax
     mov %eax, %fs
     mov %eax, %gs
+    mov $PHYS(x86_map_kernel), %eax
+    call *%rax
+    mov %rax, %cr3
     movabs $entry64_high, %rax
     jmp *%rax
 
@@ -271,7 +365,156 @@ entry64_high:
     xor %ebp, %ebp
     mov x86_boot_magic(%rip), %edi
     mov x86_boot_info_pa(%rip), %esi
-    call x86_start
+    call x86_mb2_start
+1:
+    cli
+    hlt
+    jmp 1b
+
+/*
+ * x86_map_kernel: maps the image at KERNEL_VBASE, page by page, to wherever it was
+ * loaded, through PML4[511] of the boot PML4 (pml4), and records the image's physical
+ * base in x86_kernel_phys. Position independent: it runs at the image's load address
+ * on an identity map (the firmware's or entry32's), before the kernel's address space
+ * exists, and finds the image through %rip. Returns pml4's physical address in %rax.
+ * Clobbers %rcx, %rdx and %rdi.
+ */
+x86_map_kernel:
+    lea __kernel_start(%rip), %rdx
+    mov %rdx, x86_kernel_phys(%rip)
+    lea pt_kernel(%rip), %rdi
+    lea X86_PTE_P + X86_PTE_W(%rdx), %rax
+    mov $__image_pages, %ecx
+1:
+    mov %rax, (%rdi)
+    add $X86_PAGE_SIZE, %rax
+    add $8, %rdi
+    dec %ecx
+    jnz 1b
+
+    lea pd_kernel(%rip), %rdi
+    lea pt_kernel + X86_PTE_P + X86_PTE_W(%rip), %rax
+    mov $(KERNEL_MAX_SIZE / X86_LARGE_PAGE_SIZE), %ecx
+1:
+    mov %rax, (%rdi)
+    add $X86_PAGE_SIZE, %rax
+    add $8, %rdi
+    dec %ecx
+    jnz 1b
+
+    lea pd_kernel + X86_PTE_P + X86_PTE_W(%rip), %rax
+    mov %rax, pdpt_high + 510 * 8(%rip)
+    lea pdpt_high + X86_PTE_P + X86_PTE_W(%rip), %rax
+    mov %rax, pml4 + 511 * 8(%rip)
+    lea pml4(%rip), %rax
+    ret
+
+/*
+ * The UEFI entry (the PE's AddressOfEntryPoint), Microsoft x64 convention: %rcx is
+ * the image handle, %rdx the system table. Long mode on the firmware's identity map,
+ * on its stack, boot services running, interrupts possibly on, anywhere in memory.
+ *
+ * Keel's boot PML4 becomes a copy of the firmware's, so that every address the
+ * firmware may use (its code, its data, PCI windows above 4 GiB) stays mapped while
+ * boot services run, plus the kernel's mapping in PML4[511], which a 4-level identity
+ * map never uses. x86_efi_start then does the EFI work at the kernel's address on the
+ * firmware's stack. It only returns when the boot must go back to the firmware: the
+ * firmware's own CR3 is put back, from the image's identity alias, before returning.
+ */
+    .globl x86_efi_entry
+x86_efi_entry:
+    push %rbx
+    push %rbp
+    push %rdi
+    push %rsi
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rcx, %r12
+    mov %rdx, %r13
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    mov %rax, x86_entry_tsc(%rip)
+    cld
+
+    /* The loader zero-fills .bss (VirtualSize past the file's data); Keel's contract
+     * is its own to keep, as on the multiboot2 path. */
+    lea __bss_start(%rip), %rdi
+    lea __bss_end(%rip), %rcx
+    sub %rdi, %rcx
+    shr $3, %rcx
+    xor %eax, %eax
+    rep stosq
+
+    /* 5-level paging would put the firmware's identity map in PML4[511]'s place. */
+    mov $EFI_UNSUPPORTED_LOW, %ebx
+    mov %cr4, %rax
+    test $X86_CR4_LA57, %eax
+    jnz efi_return_unsupported
+
+    mov %cr3, %rax
+    mov %rax, x86_efi_firmware_cr3(%rip)
+    movabs $X86_CR3_ADDR_MASK, %rsi
+    and %rax, %rsi
+    lea pml4(%rip), %rdi
+    mov $512, %ecx
+    rep movsq
+    call x86_map_kernel
+    mov %rax, %cr3
+    movabs $efi_high, %rax
+    jmp *%rax
+efi_high:
+    mov %r12, %rdi
+    mov %r13, %rsi
+    sub $8, %rsp /* eight pushes after the call: realign to 16 bytes */
+    call x86_efi_start
+    add $8, %rsp
+    mov %rax, %rbx
+    /* Back to the identity alias of efi_return, then the firmware's own tables. */
+    movabs $efi_return, %rcx
+    movabs $__kernel_start, %rdx
+    sub %rdx, %rcx
+    add x86_kernel_phys(%rip), %rcx
+    jmp *%rcx
+efi_return:
+    mov x86_efi_firmware_cr3(%rip), %rax
+    mov %rax, %cr3
+    mov %rbx, %rax
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rsi
+    pop %rdi
+    pop %rbp
+    pop %rbx
+    ret
+efi_return_unsupported:
+    movabs $EFI_ERROR_BIT, %rax
+    or %rbx, %rax
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rsi
+    pop %rdi
+    pop %rbp
+    pop %rbx
+    ret
+
+/*
+ * x86_boot_stack_call(fn, arg): calls fn(arg) on the boot stack, for good: the stack
+ * the caller was on is not used again. fn does not return.
+ */
+    .globl x86_boot_stack_call
+x86_boot_stack_call:
+    movabs $__boot_stack_top, %rsp
+    xor %ebp, %ebp
+    mov %rdi, %rax
+    mov %rsi, %rdi
+    call *%rax
 1:
     cli
     hlt
@@ -281,6 +524,11 @@ entry64_high:
     .balign 8
     .globl x86_entry_tsc
 x86_entry_tsc:
+    .quad 0
+    .globl x86_kernel_phys
+x86_kernel_phys:
+    .quad 0
+x86_efi_firmware_cr3:
     .quad 0
     .globl x86_boot_magic
 x86_boot_magic:
@@ -296,15 +544,23 @@ x86_boot_info_pa:
 x86_boot_pml4:
 pml4:
     .skip X86_PAGE_SIZE
+    .globl x86_boot_pdpt_low
+x86_boot_pdpt_low:
 pdpt_low:
     .skip X86_PAGE_SIZE
 pdpt_high:
     .skip X86_PAGE_SIZE
+    .globl x86_boot_pd_low
+x86_boot_pd_low:
 pd_low:
     .skip 4 * X86_PAGE_SIZE
+    .globl x86_boot_pt_first
+x86_boot_pt_first:
 pt_first:
     .skip X86_PAGE_SIZE
 pd_kernel:
     .skip X86_PAGE_SIZE
+pt_kernel: /* one entry per page of the image, up to KERNEL_MAX_SIZE */
+    .skip KERNEL_MAX_SIZE / X86_PAGE_SIZE * 8
 
     .section .note.GNU-stack, "", @progbits

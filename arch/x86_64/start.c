@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* x86_start, the C entry after entry.S, and the small arch hooks that need no device. */
+/* The C entries after entry.S, and the small arch hooks that need no device. */
 #include <stdint.h>
 
 #include <keel/arch.h>
@@ -7,6 +7,7 @@
 #include <keel/console.h>
 #include <keel/errors.h>
 #include <keel/fmt.h>
+#include <keel/image.h>
 #include <keel/init.h>
 #include <x86/cpu.h>
 
@@ -22,16 +23,28 @@ static const struct bi_console com1 = {
     .size = 8,
 };
 
-noreturn void x86_start(uint32_t magic, uint64_t info_pa)
+/* Both entries end here, on the boot stack, with Keel's boot tables live. */
+static noreturn void x86_boot(const struct keel_entry *entry)
 {
     /* Exceptions first: anything after this that faults is reported. */
     x86_cpu_tables_init();
     console_uart_start(&com1, false);
     x86_tsc_calibrate();
-    keel_main(&(struct keel_entry){.protocol = BI_PROTO_MULTIBOOT2,
-                                   .entry_state = BI_X86_PROTECTED32,
-                                   .info_pa = info_pa,
-                                   .magic = magic});
+    keel_main(entry);
+}
+
+noreturn void x86_mb2_start(uint32_t magic, uint64_t info_pa)
+{
+    x86_boot(&(struct keel_entry){.protocol = BI_PROTO_MULTIBOOT2,
+                                  .entry_state = BI_X86_PROTECTED32,
+                                  .info_pa = info_pa,
+                                  .magic = magic});
+}
+
+noreturn void x86_efi_boot(const struct efi_handoff *handoff)
+{
+    x86_boot(&(struct keel_entry){
+        .protocol = BI_PROTO_UEFI, .entry_state = BI_X86_LONG64, .info_pa = kernel_pa(handoff)});
 }
 
 /*
@@ -41,9 +54,14 @@ noreturn void x86_start(uint32_t magic, uint64_t info_pa)
  * odd status s back to (s - 1) / 2. Without the device the write is ignored and
  * the CPU halts.
  */
-noreturn void arch_exit(int code)
+void x86_exit_device(int code)
 {
     x86_outl(X86_DEBUG_EXIT_PORT, (uint32_t)code);
+}
+
+noreturn void arch_exit(int code)
+{
+    x86_exit_device(code);
     for (;;) {
         __asm__ volatile("cli; hlt");
     }
@@ -59,7 +77,7 @@ uint64_t arch_cpu_id(void)
 
 uint64_t arch_kernel_phys_base(void)
 {
-    return X86_KERNEL_PHYS;
+    return x86_kernel_phys;
 }
 
 /*

@@ -60,7 +60,7 @@ static void pt_tlb_invalidate(void *ctx, vaddr_t va, uint64_t size)
     arch_tlb_invalidate(va.va, size);
 }
 
-static bool is_ram(uint32_t type)
+bool mm_type_is_ram(uint32_t type)
 {
     return type == BI_MEM_USABLE || type == BI_MEM_BOOTLOADER_RECLAIMABLE ||
            type == BI_MEM_BOOT_INFO || type == BI_MEM_MODULE || type == BI_MEM_KERNEL ||
@@ -75,7 +75,8 @@ const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
     /* The direct map holds RAM only: anything else would fault, so it is refused. */
     for (uint32_t i = 0; i < mm->bi->mem_count; i++) {
         const struct bi_mem_range *r = &mm->bi->mem[i];
-        if (is_ram(r->type) && pa >= r->base && len <= r->size && pa - r->base <= r->size - len) {
+        if (mm_type_is_ram(r->type) && pa >= r->base && len <= r->size &&
+            pa - r->base <= r->size - len) {
             return mm->env.live_ptr(mm->env.ctx, DIRECT_MAP_BASE + pa, len);
         }
     }
@@ -222,12 +223,13 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
     int err = KEEL_OK;
 
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
-        if (!is_ram(bi->mem[i].type)) {
+        if (!mm_type_is_ram(bi->mem[i].type)) {
             continue;
         }
         uint64_t base = bi->mem[i].base;
         uint64_t end = base + bi->mem[i].size;
-        while (i + 1 < bi->mem_count && is_ram(bi->mem[i + 1].type) && bi->mem[i + 1].base == end) {
+        while (i + 1 < bi->mem_count && mm_type_is_ram(bi->mem[i + 1].type) &&
+               bi->mem[i + 1].base == end) {
             i++;
             end += bi->mem[i].size;
         }

@@ -71,6 +71,11 @@ void kfree(void *ptr)
     kfree_in(&kernel_mm, ptr);
 }
 
+uint64_t mm_free_bytes(void)
+{
+    return kernel_mm.frames.frames_free * PAGE_SIZE;
+}
+
 const struct fb_mapping *mm_fb_mapping(void)
 {
     return mm_fb_mapping_in(&kernel_mm);

@@ -8,6 +8,7 @@
 #include <stdnoreturn.h>
 
 #include <keel/boot_info.h>
+#include <keel/exit.h>
 
 /*
  * Each build compiles exactly one arch/ARCH directory. There are no weak defaults:
@@ -23,18 +24,7 @@
  * and boot/board.c.
  */
 
-/* Exit codes the kernel leaves QEMU with. docs/boot-report.md lists them. */
-#define KEEL_EXIT_OK 0
-#define KEEL_EXIT_BAD_INPUT 2 /* the loader, firmware or DTB gave bad input */
-#define KEEL_EXIT_PANIC 3     /* a broken invariant inside Keel */
-#define KEEL_EXIT_EXCEPTION 4 /* an unexpected CPU exception */
-
-/*
- * Leave the machine with an exit code: under QEMU the process exits with it (the
- * mapping from the arch's exit device to the process status is in docs/targets.md).
- * Early; never returns; if no exit device answers, the CPU halts with interrupts off.
- */
-noreturn void arch_exit(int code);
+/* The exit hook, arch_exit(code), and the exit codes are public: keel/exit.h. */
 
 /* A free-running cycle counter (TSC, CNTVCT_EL0). Early; never fails. */
 uint64_t arch_cycles(void);

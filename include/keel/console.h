@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 #include <keel/fmt.h>
+#include <keel/kprintf.h>
 
-/* Writes to every console sink; "\n" becomes "\r\n" on serial. Early; never fails. */
-void console_write(const char *buf, size_t len);
+/* console_write, kprintf and console_getc are public: keel/kprintf.h. */
 
 /*
  * The serial sink: one UART at a time, driven through its driver's ops (drivers/uart/,
@@ -44,9 +44,6 @@ void console_uart_warn(int err, const struct bi_console *dev);
  */
 void console_putc(char c);
 
-/* One received byte from the serial console, or -1 when none is waiting. Never blocks. */
-int console_getc(void);
-
 /*
  * The page-table switch (common/mm/init.c, through the arch hooks): the physical MMIO
  * page of the UART in use (0 for port I/O or none), which the memory sequence maps as
@@ -75,9 +72,6 @@ uint64_t console_fb_draw_ticks(void);
 
 /* A sink that writes to the console, for sink_printf and the report writers. */
 extern const struct sink console_sink;
-
-/* Formatted output to every console sink. */
-void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A pointer through which the console can draw on `fb` before the memory sequence: the

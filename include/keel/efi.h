@@ -29,6 +29,8 @@ typedef uint16_t efi_char16;
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5u)
 #define EFI_NOT_FOUND (EFI_ERROR_BIT | 14u)
 
+#define EFI_SYSTEM_TABLE_SIGNATURE UINT64_C(0x5453595320494249) /* "IBI SYST" */
+
 struct efi_guid {
     uint32_t data1;
     uint16_t data2;
@@ -310,7 +312,12 @@ struct efi_handoff {
     uint32_t rsdp_revision_hint; /* 2 when found by the ACPI 2.0 GUID, 1 by the 1.0 one */
     uint32_t gop_present;        /* 1 when a GOP was found; mode and base below are then its own */
     struct efi_gop_mode_info gop_info;
-    uint32_t reserved;
+    /*
+     * A keel_err the entry met once ExitBootServices had been called, when the firmware
+     * may no longer print: the UEFI shim returns it, so that it is reported like any
+     * other error. 0 normally.
+     */
+    uint32_t entry_error;
     uint64_t gop_base;
     uint64_t gop_size;
     uint64_t dtb; /* the DTB configuration table (arm64), 0 if none */

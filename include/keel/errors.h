@@ -116,6 +116,12 @@
       "boot map: more memory ranges than the boot identity map has room for")                      \
     X(KEEL_E_BOOT_MAP_CONFLICT, "boot map: a device range overlaps memory mapped as another type") \
     X(KEEL_E_BOOT_MAP_RANGE, "boot map: range is misaligned or beyond the boot identity map")      \
+    /* Keel's EFI entry (common/efi_entry.c), while boot services run */                           \
+    X(KEEL_E_EFI_SYSTEM_TABLE, "efi: the system table's signature or boot services are missing")   \
+    X(KEEL_E_EFI_LOADED_IMAGE, "efi: the firmware gives no loaded image protocol for Keel")        \
+    X(KEEL_E_EFI_NO_MEMORY, "efi: AllocatePages found no room below 4 GiB")                        \
+    X(KEEL_E_EFI_MEMORY_MAP, "efi: GetMemoryMap failed")                                           \
+    X(KEEL_E_EFI_EXIT_BOOT_SERVICES, "efi: ExitBootServices failed; the memory map kept changing") \
     /* the EFI memory map (boot/efi_memmap.c) and the UEFI shim (boot/shim_uefi.c) */              \
     X(KEEL_E_EFI_DESC_SIZE, "efi: memory map descriptor size is below 40 or not a multiple of 8")  \
     X(KEEL_E_EFI_DESC_VERSION, "efi: memory map descriptor version is not 1")                      \

@@ -45,8 +45,10 @@ struct fbcon {
     uint8_t fg_bytes[4];    /* the same, byte by byte, for 24 bpp and unaligned 32 bpp */
     uint8_t bg_bytes[4];
     bool words;                   /* 32 bpp with 4-byte aligned pixels and pitch: uint32_t stores */
+    bool dwords;                  /* words, 8-byte aligned cells: glyph rows as uint64_t stores */
     uint64_t pixels_written;      /* stores to the framebuffer, in pixels (a statistic) */
     uint32_t nibble[16][4];       /* four glyph bits -> four packed pixels, for the word path */
+    uint64_t nibble_pairs[16][2]; /* the same four pixels as two 64-bit words (dwords path) */
     uint8_t nibble_bytes[16][16]; /* the same as bytes, 4 x bytes_pp per entry, for the byte path */
 };
 

@@ -7,6 +7,7 @@
 #include <stdnoreturn.h>
 
 #include <keel/boot_info.h>
+#include <keel/kernel.h> /* kernel_main, which keel_main calls last */
 
 /*
  * What the arch's entry hands over: the loader's registers as they came, untouched.
@@ -30,12 +31,5 @@ struct keel_entry {
  * firmware or DTB, KEEL_EXIT_PANIC for an invariant Keel itself broke.
  */
 noreturn void keel_main(const struct keel_entry *entry);
-
-/*
- * Provided by the kernel that uses Keel (example/kernel.c here): runs after the
- * common sequence, on its page tables and heap, and returns the exit code.
- */
-struct kernel_memory;
-int kernel_main(const struct boot_info *bi, const struct kernel_memory *km);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The memory sequence: its state and result, and the kernel's view of memory after it. */
+/* The memory sequence: its state and services (its result, struct kernel_memory, is keel/memory.h).
+ */
 #ifndef KEEL_MM_H
 #define KEEL_MM_H
 
@@ -13,27 +14,11 @@
 #include <keel/frame_alloc.h>
 #include <keel/heap.h>
 #include <keel/image.h>
+#include <keel/memory.h>
 #include <keel/page_table.h>
 #include <keel/report.h>
 
-/* A virtual range and what backs it. */
-struct mm_region {
-    const char *name;
-    vaddr_t va;
-    paddr_t pa;
-    uint64_t size;
-    pt_flags_t flags;
-};
-
-/* A stack from the stack allocator: [bottom, top) mapped, the page below bottom not. */
-struct stack {
-    vaddr_t guard;
-    vaddr_t bottom;
-    vaddr_t top;
-};
-
 #define MM_PINNED_MAX 12u
-#define MM_IDENTITY_MAX 4u
 
 /*
  * The kernel's address space. `pinned` lists the mappings of code and stacks that may
@@ -45,23 +30,6 @@ struct address_space {
     struct page_table pt;
     struct mm_region pinned[MM_PINNED_MAX];
     size_t pinned_count;
-};
-
-/* The module list, copied out of the boot info onto the heap. */
-struct module_list {
-    struct bi_module *items;
-    size_t count;
-};
-
-/* What the memory sequence hands the kernel (step 11). Its mappings are pinned. */
-struct kernel_memory {
-    struct address_space *as; /* on the heap */
-    struct mm_region text, rodata, data;
-    struct stack boot_stack;
-    struct stack cpu0_stack; /* the first stack of the stack allocator */
-    struct module_list modules;
-    struct mm_region identity[MM_IDENTITY_MAX]; /* what secondary CPUs need 1:1 */
-    size_t identity_count;
 };
 
 #define MM_BOOT_EXTENTS BI_MEM_MAX
@@ -139,6 +107,9 @@ const struct fb_mapping *mm_fb_mapping_in(const struct mm_state *mm);
 void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
                        const struct kernel_memory *km);
 
+/* RAM in the map's sense: the types the direct map covers (usable, reclaimable, kernel...). */
+bool mm_type_is_ram(uint32_t type);
+
 /* Removes a mapping from the kernel's table; KEEL_E_MM_PINNED for a pinned range. */
 int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 
@@ -147,11 +118,7 @@ int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 /* mm_init() on the kernel's state, with its image and the real switch. */
 int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const char **phase);
 
-/*
- * A pointer to physical [pa, pa + len): through the direct map once the kernel's
- * table is live, through the entry code's 1:1 window before. NULL when unreachable.
- */
-const void *mm_phys_ptr(uint64_t pa, uint64_t len);
+/* mm_phys_ptr, mm_free_bytes, kmalloc and kfree are public: keel/memory.h. */
 
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);
@@ -159,10 +126,6 @@ int mm_stack_alloc(size_t pages, struct stack *out);
 /* Fault naming: is `va` in a stack's guard page, or in the reclaimed boot info? */
 bool mm_is_guard_page(uint64_t va);
 bool mm_is_reclaimed_boot_info(uint64_t va);
-
-/* The kernel heap (valid after step 7). */
-void *kmalloc(size_t size);
-void kfree(void *ptr);
 
 /* The framebuffer's mapping in the kernel's table, or NULL when there is none. */
 const struct fb_mapping *mm_fb_mapping(void);

@@ -9,6 +9,7 @@
 
 #include <keel/addr.h>
 #include <keel/errors.h>
+#include <keel/memory.h>
 
 /*
  * The builder is written once, in common/mm/page_table.c. What differs between arches
@@ -30,23 +31,7 @@
  * Nothing here is thread-safe: the caller serialises every call on one table.
  */
 
-/* Rights. PT_READ is required: neither arch can map a page that is not readable. */
-#define PT_READ 0x1u
-#define PT_WRITE 0x2u
-#define PT_EXEC 0x4u
-#define PT_RIGHTS_MASK 0x7u
-
-/*
- * Memory type. NORMAL is write-back cacheable RAM; DEVICE is uncached, unbuffered MMIO
- * (x86 UC, arm64 Device-nGnRnE); WC is write-combining for framebuffers (x86 WC through
- * a PAT entry, arm64 Normal non-cacheable). Device memory is never executable.
- */
-#define PT_MEM_NORMAL 0x00u
-#define PT_MEM_DEVICE 0x10u
-#define PT_MEM_WC 0x20u
-#define PT_MEM_MASK 0x30u
-
-typedef uint32_t pt_flags_t;
+/* The rights and memory types (PT_READ... PT_MEM_WC, pt_flags_t) are in keel/memory.h. */
 
 /*
  * Until errors.h has a code of its own for it, a map over a range that is already

@@ -3,6 +3,7 @@
 #ifndef KEEL_REPORT_H
 #define KEEL_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <keel/boot_info.h>
@@ -22,7 +23,16 @@ struct fb_mapping {
 void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s,
                    const struct fb_mapping *fbm);
 
-/* Prints a short readable summary of the boot info (before the memory sequence). */
+/*
+ * Whether the framework prints more than its one line: keel.verbose on the command line,
+ * or a build configured with -Dverbose=true.
+ */
+bool keel_verbose(const struct boot_info *bi);
+
+/*
+ * Prints the framework's one line (arch, protocol, loader, RAM, modules, CPUs) before
+ * the memory sequence; with keel.verbose on the command line also the memory map.
+ */
 void keel_summary(const struct boot_info *bi);
 
 /* Prints the KEEL-REPORT line. */

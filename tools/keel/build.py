@@ -8,9 +8,11 @@ from . import BUILD, ROOT, fail
 
 COMPILERS = ("gcc", "clang")
 
-# The bootable image each arch's build makes (arch/ARCH/meson.build): the ELF that GRUB
-# loads, or the arm64 Image with its header.
-IMAGE_NAMES = {"x86_64": "%s.elf", "aarch64": "%s.Image"}
+# The bootable image each arch's build makes (arch/ARCH/meson.build): on x86_64 one file
+# that is a PE32+ EFI application and a multiboot2 kernel, on aarch64 the arm64 Image.
+IMAGE_NAMES = {"x86_64": "keel-example.efi", "aarch64": "keel-example.Image"}
+# The null kernels of bench/ARCH: the smallest image of each arch's boot path.
+NULL_IMAGE_NAMES = {"x86_64": "keel-null.elf", "aarch64": "keel-null.Image"}
 
 
 def build_dir(arch, compiler="gcc"):
@@ -34,8 +36,25 @@ def setup_and_build(arch, compiler="gcc", bdir=None, out=None):
     return bdir
 
 
+# What the first bytes of a file say about its arch, where they say it: an ELF's e_machine,
+# the arm64 Image header's magic at 0x38. Other forms (a flat image) are not checked.
+ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+
+
+def image_arch_mismatch(path, arch):
+    """Why the image at `path` cannot be for `arch`, or None when nothing says so."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head[:4] == b"\x7fELF" and len(head) >= 20:
+        machine = ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "another arch")
+        return None if machine == arch else "an ELF for %s" % machine
+    if head[0x38:0x3c] == b"ARM\x64":
+        return None if arch == "aarch64" else "an arm64 Image"
+    return None
+
+
 def image_path(bdir, arch, null=False):
     """The bootable image in a build directory: the example kernel or the null one."""
     if null:
-        return os.path.join(bdir, "bench", arch, IMAGE_NAMES[arch] % "keel-null")
-    return os.path.join(bdir, "example", IMAGE_NAMES[arch] % "keel-example")
+        return os.path.join(bdir, "bench", arch, NULL_IMAGE_NAMES[arch])
+    return os.path.join(bdir, "example", IMAGE_NAMES[arch])

@@ -188,3 +188,41 @@ def uboot_booti(ctx):
     # -bios fills the first flash bank itself; a second -drive for it is refused. No NIC:
     # probing virtio-net costs U-Boot time and nothing here uses the network.
     return cmd + ["-drive", "if=pflash,format=raw,index=1,file=" + env_img, "-nic", "none"]
+
+
+# Keel's configuration file on the EFI system partition: the command line and the
+# modules, which Keel's EFI entry loads itself (docs/targets.md).
+KEEL_CFG = "EFI/keel/keel.cfg"
+
+
+def esp_dir(ctx, boot_file, image):
+    """An EFI system partition as a directory (QEMU's fat: driver serves it as a disk)."""
+    esp = os.path.join(ctx.work, "esp")
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"))
+    shutil.copyfile(image, os.path.join(esp, "EFI", "BOOT", boot_file))
+    return esp
+
+
+def keel_cfg(ctx, esp):
+    """keel.cfg with the boot's command line and one module line per module."""
+    os.makedirs(os.path.join(esp, "EFI", "keel", "modules"))
+    lines = ["# made by ./keel run"]
+    if ctx.cmdline:
+        lines.append("cmdline " + ctx.cmdline)
+    for path, args in ctx.modules:
+        name = os.path.basename(path)
+        shutil.copyfile(path, os.path.join(esp, "EFI", "keel", "modules", name))
+        lines.append(("module /EFI/keel/modules/%s %s" % (name, args)).rstrip())
+    with open(os.path.join(esp, KEEL_CFG), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def uefi_app(ctx):
+    """Keel's own image as \\EFI\\BOOT\\BOOTX64.EFI on an ESP, started by OVMF."""
+    esp = esp_dir(ctx, "BOOTX64.EFI", ctx.image)
+    keel_cfg(ctx, esp)
+    # The ESP is the scratch directory as QEMU's virtual FAT disk, read-only. q35's std
+    # VGA gives OVMF's GOP; --no-fb takes it away.
+    return machine(ctx) + ovmf(ctx) + [
+        "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (["-vga", "none"] if ctx.no_fb else [])

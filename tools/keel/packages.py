@@ -19,6 +19,7 @@ REQUIREMENTS = [
     ("meson", "meson"),
     ("ninja", "ninja-build"),
     ("gcc", "gcc"),
+    ("g++", "g++"),  # the public headers are checked as C++ too (tests/host/api)
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
     ("clang", "clang"),
     ("ld.lld", "lld"),
@@ -35,6 +36,7 @@ REQUIREMENTS = [
     ("grub-mkrescue", "grub-common"),
     ("xorriso", "xorriso"),
     ("mformat", "mtools"),
+    (OVMF_CODE, "ovmf"),
     ("cpio", "cpio"),
     ("/usr/include/libfdt.h", "libfdt-dev"),
     ("pkg-config", "pkg-config"),

@@ -38,10 +38,11 @@ class BootOptions:
     """What one boot is given; the defaults are a plain `keel run TARGET`."""
 
     def __init__(self, modules=(), cmdline="", memory="512M", smp=1, extra=(), null=False,
-                 timeout=120, no_fb=False, display=False, screenshot=None):
+                 timeout=120, no_fb=False, display=False, screenshot=None, kernel=None):
         self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
         self.extra, self.null, self.timeout = list(extra), null, timeout
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
+        self.kernel = kernel  # an image to boot instead of the build directory's
 
 
 def qmp_connect(sock_path, timeout=20):
@@ -105,6 +106,24 @@ def memory_backend(memory, work):
         memory, path), "-machine", "memory-backend=keel-ram"]
 
 
+def qemu_command(target, bdir, opts, work):
+    """The QEMU command of one boot, with the files it needs (an ISO, a cpio, a U-Boot
+    environment) made in `work`, which must outlive the boot; no QMP socket."""
+    ctx = Ctx()
+    ctx.target = target
+    ctx.image = opts.kernel or image_path(bdir, target.arch, opts.null)
+    if not os.path.exists(ctx.image):
+        fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
+    ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
+    ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
+    ctx.work = work
+    cmd = target.command(ctx) + memory_backend(ctx.memory, work)
+    cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
+    if not opts.display:
+        cmd += ["-display", "none"]
+    return cmd + opts.extra
+
+
 def boot(target, bdir, opts, out=None):
     """Boots once; streams the serial console to `out` (stdout by default).
 
@@ -113,23 +132,12 @@ def boot(target, bdir, opts, out=None):
     Returns (kernel exit code or None, the console text, QEMU's status).
     """
     out = out or sys.stdout
-    ctx = Ctx()
-    ctx.target = target
-    ctx.image = image_path(bdir, target.arch, opts.null)
-    if not os.path.exists(ctx.image):
-        fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
-    ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
-    ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
     with tempfile.TemporaryDirectory(prefix="keel-") as work:
-        ctx.work = work
         qmp = os.path.join(work, "qmp.sock")
-        cmd = target.command(ctx) + memory_backend(ctx.memory, work)
-        cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
-        if not opts.display:
-            cmd += ["-display", "none"]
+        cmd = qemu_command(target, bdir, opts, work)
         if opts.screenshot:
             cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp]
-        proc = subprocess.Popen(cmd + opts.extra,
+        proc = subprocess.Popen(cmd,
                                 stdin=subprocess.PIPE if opts.screenshot else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)

@@ -8,7 +8,8 @@ prints one line per test, its fields separated by tabs:
 
   test  NAME  TIMEOUT  SUITE  SCRIPT  TARGET  ARGS...
 
-SCRIPT is boot (tests/qemu/boot_test.py) or screen (screen_test.py), run as
+SCRIPT is boot (tests/qemu/boot_test.py), screen (screen_test.py) or hello
+(hello_test.py: examples/hello/README.md's steps, out of the tree), run as
 `SCRIPT KEEL BUILD_DIR TARGET ARGS...`. An argument @NAME@ is a file the build makes
 (tests/qemu/meson.build declares them by that name); the test depends on it and on the
 kernel image. Lines `source  PATH` name the files the list is made from, so that Meson
@@ -94,6 +95,8 @@ def tests_of(arch):
                                   ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
     # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N).
     tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"], timeout=900))
+    # A kernel outside the tree on Keel as a subproject: examples/hello's README, run.
+    tests.append(Test("hello-%s" % main.name, main, [], "hello", timeout=600))
     for t in targets:
         for name, args in t.tests:
             tests.append(Test(name.format(target=t.name), t, args))

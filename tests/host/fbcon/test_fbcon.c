@@ -280,6 +280,59 @@ static void test_24bpp_and_odd_pitch(void)
     close_screen(&s, 1);
 }
 
+/* Every visible pixel is the background after init (bg packs to 0 here). */
+static bool screen_clear(const struct screen *s)
+{
+    for (uint32_t y = 0; y < s->fb.height; y++) {
+        for (uint32_t x = 0; x < s->fb.width; x++) {
+            if (pixel(s, x, y) != 0) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/*
+ * The store widths: 64-bit glyph rows where every cell is 8-byte aligned; 64-bit clears
+ * with a 32-bit store at an odd start or end (a pitch of 4 mod 8 makes every other
+ * scanline start at 4 mod 8); one run over the buffer when there is no padding.
+ */
+static void test_store_widths(void)
+{
+    struct screen s;
+    /* No padding and an odd pixel count: one run, a 32-bit store last, nothing past it. */
+    CHECK_ERR(open_screen(&s, make_fb(161, 51, 161 * 4, 32, 16, 8, 0), &font_default, 0), KEEL_OK);
+    CHECK(s.con.words && !s.con.dwords); /* 644 is 4 mod 8: cells on odd rows are not */
+    CHECK(screen_clear(&s) && s.mem[s.size] == JUNK(s.size));
+    CHECK(fbcon_pixels_written(&s.con) == 161u * 51u);
+    put(&s, "odd\nrows\nA");
+    CHECK(cell_is(&s, 0, 0, 'o') && cell_is(&s, 3, 1, 's') && cell_is(&s, 0, 2, 'A'));
+    close_screen(&s, 0);
+
+    /* Padding of 4 bytes: each scanline alone, alternately 8- and 4-byte aligned. */
+    CHECK_ERR(open_screen(&s, make_fb(160, 50, 160 * 4 + 4, 32, 16, 8, 0), &font_default, 0),
+              KEEL_OK);
+    CHECK(s.con.words && !s.con.dwords);
+    CHECK(screen_clear(&s) && padding_untouched(&s));
+    put(&s, "x\ny");
+    CHECK(cell_is(&s, 0, 0, 'x') && cell_is(&s, 0, 1, 'y') && padding_untouched(&s));
+    close_screen(&s, 0);
+
+    /* Aligned: the 64-bit glyph rows, the same cells as the font's bits; and after a
+     * rebase to a 4 mod 8 address, back to 32-bit rows. */
+    CHECK_ERR(open_screen(&s, make_fb(160, 50, 160 * 4 + 8, 32, 16, 8, 0), &font_default, 0),
+              KEEL_OK);
+    CHECK(s.con.dwords && screen_clear(&s) && padding_untouched(&s));
+    put(&s, "Keel ~|");
+    CHECK(cell_is(&s, 0, 0, 'K') && cell_is(&s, 5, 0, '~') && cell_is(&s, 6, 0, '|'));
+    fbcon_rebase(&s.con, s.mem + 4);
+    CHECK(s.con.words && !s.con.dwords);
+    fbcon_rebase(&s.con, s.mem);
+    CHECK(s.con.dwords && padding_untouched(&s));
+    close_screen(&s, 0);
+}
+
 static void test_outside_text_area(void)
 {
     struct screen s;
@@ -528,6 +581,7 @@ int main(void)
     test_glyph_and_colours();
     test_bgr_and_rgbx();
     test_24bpp_and_odd_pitch();
+    test_store_widths();
     test_outside_text_area();
     test_scrolling();
     test_wrapping();

@@ -87,8 +87,9 @@ _Static_assert(offsetof(struct x86_exception_frame, error) == X86_FRAME_ERROR, "
 _Static_assert(offsetof(struct x86_exception_frame, rip) == X86_FRAME_RIP, "frame");
 _Static_assert(sizeof(struct x86_exception_frame) == X86_FRAME_SIZE, "frame");
 
-/* Set by entry.S before paging; read only. */
+/* Set by entry.S before Keel's tables are live; read only. */
 extern uint64_t x86_entry_tsc;
+extern uint64_t x86_kernel_phys; /* the image's physical base, wherever it was loaded */
 extern uint32_t x86_boot_magic;
 extern uint32_t x86_boot_info_pa;
 
@@ -98,8 +99,32 @@ extern bool x86_mmu_switched;
 /* Addresses of the vector stubs, indexed by vector (exception_entry.S). */
 extern const uint64_t x86_exception_stubs[X86_EXCEPTION_COUNT];
 
-/* The C entry: entry.S calls it on the boot stack, in long mode, BSS cleared. */
-noreturn void x86_start(uint32_t magic, uint64_t info_pa);
+/* The multiboot2 C entry: entry.S calls it on the boot stack, in long mode, BSS cleared. */
+noreturn void x86_mb2_start(uint32_t magic, uint64_t info_pa);
+
+/*
+ * The EFI C entry (efi.c), called by entry.S on the firmware's stack and a copy of its
+ * page tables with the kernel mapped. Returns an EFI status to the firmware only when
+ * the boot goes back to it; otherwise it ends in x86_efi_boot.
+ */
+struct efi_system_table;
+struct efi_handoff;
+uint64_t x86_efi_start(void *image, struct efi_system_table *st);
+
+/* After ExitBootServices, on the boot stack and Keel's boot tables: into keel_main. */
+noreturn void x86_efi_boot(const struct efi_handoff *handoff);
+
+/* Calls fn(arg) on the boot stack (entry.S); the caller's stack is abandoned. */
+noreturn void x86_boot_stack_call(void (*fn)(void *), void *arg);
+
+/* Tells QEMU's isa-debug-exit device the exit code, and returns where there is none. */
+void x86_exit_device(int code);
+
+/* The boot tables entry.S fills (.bss.x86_page_tables). */
+extern uint64_t x86_boot_pml4[512];
+extern uint64_t x86_boot_pdpt_low[512];
+extern uint64_t x86_boot_pd_low[4][512];
+extern uint64_t x86_boot_pt_first[512];
 
 /* Loads the GDT with a TSS (IST stacks) and the IDT with the 32 exception vectors. */
 void x86_cpu_tables_init(void);

@@ -8,7 +8,11 @@
  * preprocessed linker script as well as from C.
  */
 
-/* Where GRUB loads the image (the ELF program headers' physical addresses). */
+/*
+ * Where a multiboot2 loader puts the image (its address tag), and the PE's preferred
+ * ImageBase. UEFI firmware may put it anywhere else: the running image's physical base
+ * is x86_kernel_phys, which the entry code sets.
+ */
 #define X86_KERNEL_PHYS 0x200000
 
 /* The identity map the entry code builds covers [0, X86_IDENTITY_LIMIT). */
@@ -27,6 +31,8 @@
 #define X86_CR0_WP (1 << 16)
 #define X86_CR0_PG 0x80000000
 #define X86_CR4_PAE (1 << 5)
+#define X86_CR4_LA57 (1 << 12)
+#define X86_CR3_ADDR_MASK 0x000ffffffffff000
 #define X86_MSR_EFER 0xc0000080
 #define X86_EFER_LME (1 << 8)
 #define X86_EFER_NXE (1 << 11)

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <keel/cdefs.h>
+
 /*
  * Every field is fixed-width and every array has an explicit count, so that the
  * layout is the same in the kernel, in the host tools and in the tests. Strings are
@@ -213,12 +215,14 @@ struct boot_info {
     struct bi_module modules[BI_MODULE_MAX];
 };
 
-_Static_assert(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
-_Static_assert(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
-_Static_assert(sizeof(struct bi_console) == 24, "bi_console layout");
-_Static_assert(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
-_Static_assert(sizeof(struct bi_efi) == 16, "bi_efi layout");
-_Static_assert(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
+KEEL_STATIC_ASSERT(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_console) == 24, "bi_console layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_efi) == 16, "bi_efi layout");
+KEEL_STATIC_ASSERT(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
+
+KEEL_BEGIN_DECLS
 
 /* Names used by the boot report and keel-bootinfo. Never NULL. */
 const char *bi_mem_type_name(uint32_t type);
@@ -228,5 +232,7 @@ const char *bi_fb_source_name(uint32_t source);
 
 /* Resets *bi to an empty, valid boot_info (magic, version and size set). */
 void bi_init(struct boot_info *bi);
+
+KEEL_END_DECLS
 
 #endif

@@ -13,14 +13,21 @@ typedef struct {
     uint64_t va;
 } vaddr_t;
 
+/* Written without compound literals, so that the header is C++ as well as C. */
 static inline paddr_t pa_init(uint64_t pa)
 {
-    return (paddr_t){.pa = pa};
+    paddr_t a;
+
+    a.pa = pa;
+    return a;
 }
 
 static inline vaddr_t va_init(uint64_t va)
 {
-    return (vaddr_t){.va = va};
+    vaddr_t a;
+
+    a.va = va;
+    return a;
 }
 
 static inline paddr_t pa_add(paddr_t a, uint64_t n)
