@@ -9,6 +9,7 @@
 #include <keel/fb_check.h>
 #include <keel/memmap.h>
 
+#include "acpi.h"
 #include "shim_internal.h"
 
 /*
@@ -163,6 +164,24 @@ int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_
         bi->mem_count = (uint32_t)count;
     }
     return err;
+}
+
+int shim_complete(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi)
+{
+    int err = KEEL_OK;
+    for (uint32_t i = 0; i < bi->module_count && err == KEEL_OK; i++) {
+        err = shim_check_module(rs, bi->modules[i].base, bi->modules[i].size);
+    }
+    if (err == KEEL_OK && bi->rsdp != 0) {
+        err = acpi_scan(bi->rsdp, env, bi);
+    }
+    if (err == KEEL_OK) {
+        err = shim_finish(rs, env, bi);
+    }
+    if (err != KEEL_OK) {
+        return err;
+    }
+    return shim_claim_framebuffer(rs, bi, 0);
 }
 
 void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env)

@@ -63,6 +63,14 @@ int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_
 int shim_claim_framebuffer(struct shim_ranges *rs, struct boot_info *bi, uint64_t size);
 
 /*
+ * The end the multiboot2 and UEFI shims share, once the loader's ranges, the modules,
+ * bi->framebuffer and bi->rsdp (0: none) are in: every module inside RAM
+ * (shim_check_module), the CPUs from the ACPI tables (acpi_scan), shim_finish, and the
+ * framebuffer claimed (shim_claim_framebuffer, the whole pitch x height).
+ */
+int shim_complete(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi);
+
+/*
  * The framebuffer devices of a DTB, for the FDT shim and the board layer's early plan
  * alike: every enabled node whose compatible a framebuffer driver serves
  * (drivers/fb/), /chosen's children first, then the whole tree in order, probed by

@@ -11,7 +11,6 @@
 #include <keel/memmap.h>
 #include <keel/shim.h>
 
-#include "acpi.h"
 #include "multiboot2.h"
 #include "shim_internal.h"
 
@@ -181,20 +180,13 @@ int shim_multiboot2(uint32_t magic, const void *info, uint64_t info_pa, size_t a
     if (err == KEEL_OK) {
         err = add_modules(&mb, &rs, bi);
     }
-    for (uint32_t i = 0; i < bi->module_count && err == KEEL_OK; i++) {
-        err = shim_check_module(&rs, bi->modules[i].base, bi->modules[i].size);
-    }
-    take_framebuffer(&mb, bi);
-    if (err == KEEL_OK && mb.rsdp_offset != 0) {
-        bi->rsdp = info_pa + mb.rsdp_offset;
-        bi->rsdp_revision = mb.blob[mb.rsdp_offset + 15];
-        err = acpi_scan(bi->rsdp, env, bi);
-    }
-    if (err == KEEL_OK) {
-        err = shim_finish(&rs, env, bi);
-    }
     if (err != KEEL_OK) {
         return err;
     }
-    return shim_claim_framebuffer(&rs, bi, 0);
+    take_framebuffer(&mb, bi);
+    if (mb.rsdp_offset != 0) {
+        bi->rsdp = info_pa + mb.rsdp_offset;
+        bi->rsdp_revision = mb.blob[mb.rsdp_offset + 15];
+    }
+    return shim_complete(&rs, env, bi);
 }

@@ -6,6 +6,7 @@
 #include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
+#include <keel/efi.h>
 #include <keel/errors.h>
 #include <keel/fb.h>
 #include <keel/image.h>
@@ -137,6 +138,11 @@ static int run_shim(const struct keel_entry *entry, struct boot_info *bi)
         /* The header's second big-endian word is totalsize (Devicetree spec, 5.2). */
         const void *dtb = early_blob(entry->info_pa, magic_ok, 4, true, &avail);
         return shim_fdt(dtb, entry->info_pa, avail, entry->loader, &env, bi);
+    }
+    if (entry->protocol == BI_PROTO_UEFI) {
+        /* The handoff has a fixed size; the shim checks its magic before anything else. */
+        const struct efi_handoff *h = arch_early_phys_ptr(entry->info_pa, sizeof(*h));
+        return shim_uefi(h, entry->info_pa, &env, bi);
     }
     return KEEL_E_INVALID;
 }

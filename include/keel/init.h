@@ -16,7 +16,8 @@
 struct keel_entry {
     uint32_t protocol;    /* enum bi_protocol: which shim reads the loader's data */
     uint32_t entry_state; /* copied into boot_info.entry_state */
-    uint64_t info_pa;     /* multiboot2: the information structure; FDT: the DTB */
+    uint64_t info_pa;     /* multiboot2: the information structure; FDT: the DTB; UEFI: the
+                             struct efi_handoff of Keel's EFI entry */
     uint32_t magic;       /* multiboot2: EAX at entry */
     /*
      * A keel_err the entry met once the firmware could no longer print it (after

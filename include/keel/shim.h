@@ -60,6 +60,19 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
              const struct shim_env *env, struct boot_info *bi);
 
 /*
+ * UEFI: `h` is the handoff Keel's EFI entry filled before ExitBootServices (include/keel/
+ * efi.h), at physical `h_pa`; the memory map, the module records and the strings it
+ * points at are read through env->phys_ptr. Every part is checked: the magic, the memory
+ * map (efi_memmap_parse's rules), the strings' lengths, each module's placement, the
+ * RSDP (acpi_scan), the GOP mode (a mode Keel cannot use leaves no framebuffer and
+ * framebuffer_error says why). `loader` is the firmware vendor; the boot_info's efi
+ * fields get the system table and ExitBootServices' attempt count.
+ */
+struct efi_handoff;
+int shim_uefi(const struct efi_handoff *h, uint64_t h_pa, const struct shim_env *env,
+              struct boot_info *bi);
+
+/*
  * The kernel's shim stage (common/shim_stage.c), the first stage of keel_main: makes the
  * loader's data readable through the early window, runs the shim that entry->protocol
  * names into the kernel's one boot_info, then the platform fix-ups (QEMU's ramfb where
