@@ -177,10 +177,6 @@ int shim_uefi(const struct efi_handoff *h, uint64_t h_pa, const struct shim_env 
     if (h == NULL || h->magic != EFI_HANDOFF_MAGIC) {
         return KEEL_E_EFI_HANDOFF_MAGIC;
     }
-    /* What the entry met after ExitBootServices, when the firmware could no longer print. */
-    if (h->entry_error != KEEL_OK) {
-        return h->entry_error < KEEL_E_COUNT ? (int)h->entry_error : KEEL_E_INVALID;
-    }
     bi->info_base = h_pa;
     bi->info_size = sizeof(*h);
     bi->efi.system_table = h->system_table;

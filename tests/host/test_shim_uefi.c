@@ -280,12 +280,6 @@ static void bad(void)
     good_handoff();
     handoff()->magic ^= 1;
     CHECK_ERR(run(KERNEL_BASE, KERNEL_SIZE), KEEL_E_EFI_HANDOFF_MAGIC);
-    /* An error the entry met after ExitBootServices is the shim's to report. */
-    good_handoff();
-    handoff()->entry_error = KEEL_E_NO_MEMORY;
-    CHECK_ERR(run(KERNEL_BASE, KERNEL_SIZE), KEEL_E_NO_MEMORY);
-    handoff()->entry_error = 100000;
-    CHECK_ERR(run(KERNEL_BASE, KERNEL_SIZE), KEEL_E_INVALID);
     struct shim_env env = {.phys_ptr = phys};
     CHECK_ERR(shim_uefi(NULL, 0, &env, &bi), KEEL_E_EFI_HANDOFF_MAGIC);
 
