@@ -35,6 +35,8 @@ def size_bytes(s):
 def run_keel(a, modules, cmdline, extra):
     cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir, "--memory", a.memory,
            "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
+    cmd += ["--kernel", a.kernel] if a.kernel else []
+    cmd += ["--esp", a.esp] if a.esp else []
     for path in modules:
         cmd += ["--module", path]
     if extra:
@@ -73,6 +75,7 @@ def good_boot(a):
             modules[name] = (path, zlib.crc32(data), size)
         cmdline = "keel-test marker=%08x answer=42" % rng.getrandbits(32)
         cmdline += "".join(" w%04d" % i for i in range(a.cmdline_words))
+        cmdline += (" " + a.append) if a.append else ""
         rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
     check(rc == 0, "exit code is 0 (got %d)" % rc, failures)
     r = report_of(out)
@@ -82,6 +85,9 @@ def good_boot(a):
     check(r["protocol"] == protocol, "protocol is %s" % protocol, failures)
     check(r["loader"].startswith(loader), "loader %r starts with %r" % (r["loader"], loader),
           failures)
+    if target.entry_mode and not a.kernel:
+        check(r["entry_mode"] == target.entry_mode, "entry mode is %s" % target.entry_mode,
+              failures)
     check(r["cmdline"] == cmdline, "cmdline came through (%r)" % r["cmdline"], failures)
     got = {m["name"]: m for m in r["modules"]}
     check(sorted(got) == sorted(modules), "module names %s" % sorted(got), failures)
@@ -107,6 +113,12 @@ def good_boot(a):
     check(all(b1 + s1 <= b2 for (b1, s1), (b2, _) in zip(ranges, ranges[1:])),
           "memory map is sorted and disjoint", failures)
     check(r["cpus"] >= 1, "at least one CPU found (%d)" % r["cpus"], failures)
+    for fact in a.expect_report:
+        key, _, want = fact.partition("=")
+        got = r
+        for part in key.split("."):
+            got = got.get(part) if isinstance(got, dict) else None
+        check(str(got) == want, "report %s is %s (got %r)" % (key, want, got), failures)
     stages = [t["stage"] for t in r["timeline"]]
     check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
     check_mm(r, failures)
@@ -161,12 +173,19 @@ FAILURE_PREFIXES = ("keel: error: ", "keel: exception: ", "keel: panic: ", "keel
 
 
 def fail_alloc_sweep(a):
-    """keel.fail_alloc=N for every allocation the sequence makes: each must end cleanly."""
+    """keel.fail_alloc=N for every allocation the sequence makes: each must end cleanly.
+
+    With --fail-alloc-sample K only K of them, spread evenly from the first to the last
+    (for targets whose boots are slow)."""
     failures = []
     rc, out = run_keel(a, [], "keel-test", a.qemu_args)
     count = report_of(out)["mm"]["allocations"] if rc == 0 else 0
     check(count >= 5, "the sequence makes %d allocations" % count, failures)
-    for n in range(1, count + 1):
+    points = range(1, count + 1)
+    if a.fail_alloc_sample and count > a.fail_alloc_sample > 1:
+        k = a.fail_alloc_sample
+        points = sorted({1 + (count - 1) * i // (k - 1) for i in range(k)})
+    for n in points:
         rc, out = run_keel(a, [], "keel-test keel.fail_alloc=%d" % n, a.qemu_args)
         lines = [l for l in out.splitlines() if l.startswith(FAILURE_PREFIXES)]
         check(rc == 2 and len(lines) == 1 and lines[0].startswith("keel: error: ")
@@ -204,12 +223,21 @@ def main():
     p.add_argument("--expect-code", type=int)
     p.add_argument("--cmdline", default="keel-test")
     p.add_argument("--fail-alloc-sweep", action="store_true")
+    p.add_argument("--fail-alloc-sample", type=int, default=0, metavar="K",
+                   help="with --fail-alloc-sweep: only K allocations, the first to the last")
+    p.add_argument("--kernel", help="boot this image (`keel run --kernel`)")
+    p.add_argument("--esp", help="`keel run --esp`: files for the UEFI targets' ESP")
+    p.add_argument("--append", help="words added to a good boot's command line")
+    p.add_argument("--expect-report", action="append", default=[], metavar="KEY=VALUE",
+                   help="a good boot whose report has this value at KEY (a.b for nesting)")
     p.add_argument("--cmdline-words", type=int, default=0,
                    help="a good boot whose command line has this many more words")
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
     p.add_argument("--expect-warning", help="a good boot that prints this warning")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
+    if a.esp:  # named from this directory
+        a.esp = os.path.join(os.path.dirname(os.path.abspath(__file__)), a.esp)
     if a.fail_alloc_sweep:
         failures = fail_alloc_sweep(a)
     elif a.expect_line:

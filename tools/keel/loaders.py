@@ -218,9 +218,13 @@ def keel_cfg(ctx, esp):
 
 
 def uefi_app(ctx):
-    """Keel's own image as \\EFI\\BOOT\\BOOTX64.EFI on an ESP, started by OVMF."""
+    """Keel's own image as \\EFI\\BOOT\\BOOTX64.EFI on an ESP, started by OVMF.
+
+    `keel run --esp DIR` copies DIR's files on top, its keel.cfg over the one made here."""
     esp = esp_dir(ctx, "BOOTX64.EFI", ctx.image)
     keel_cfg(ctx, esp)
+    if ctx.esp:
+        shutil.copytree(ctx.esp, esp, dirs_exist_ok=True)
     # The ESP is the scratch directory as QEMU's virtual FAT disk, read-only. q35's std
     # VGA gives OVMF's GOP; --no-fb takes it away.
     return machine(ctx) + ovmf(ctx) + [

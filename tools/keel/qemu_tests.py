@@ -97,6 +97,12 @@ def tests_of(arch):
     tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"], timeout=900))
     # A kernel outside the tree on Keel as a subproject: examples/hello's README, run.
     tests.append(Test("hello-%s" % main.name, main, [], "hello", timeout=600))
+    # Every door of the arch, given the same modules and command line, hands the kernel
+    # the same ones (names, sizes, CRC-32s, arguments).
+    doors = [t for t in targets if t.module_args]
+    if len(doors) > 1:
+        tests.append(Test("same-handover-%s" % arch, doors[0], [t.name for t in doors[1:]],
+                          "doors", timeout=600))
     for t in targets:
         for name, args in t.tests:
             tests.append(Test(name.format(target=t.name), t, args))

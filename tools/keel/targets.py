@@ -40,6 +40,10 @@ class Target:
     # Memory faults (qemu_tests.MM_FAULTS by kind) this target is tested with; the first
     # target of each arch gets them all.
     faults: tuple = field(default=())
+    # The report's "entry_mode" (x86_64: how the loader entered Keel), or None to not check.
+    entry_mode: str = None
+    # Whether the loader hands each module its own arguments (a cpio initrd has none).
+    module_args: bool = True
 
     def __post_init__(self):
         if self.per_target is None:
@@ -61,17 +65,44 @@ TARGETS = {t.name: t for t in [
     Target("x86_64-grub", arch="x86_64", board="pc", cpu="qemu64", loader="GRUB 2",
            description="GRUB 2 (grub-mkrescue ISO), multiboot2, SeaBIOS",
            command=loaders.grub_multiboot2,
-           protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2"),
+           protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2",
+           entry_mode="protected32"),
     Target("x86_64-grub-efi", arch="x86_64", board="q35", cpu="qemu64", loader="GRUB 2 EFI",
            description="GRUB 2 EFI (grub-mkimage BOOTX64.EFI on an ESP), multiboot2, OVMF",
            command=loaders.grub_efi_multiboot2,
            protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2",
-           per_target=PER_TARGET_OVMF, faults=("write-rodata",)),
+           per_target=PER_TARGET_OVMF, faults=("write-rodata",), entry_mode="long64",
+           tests=(
+               # The image without its EFI boot services tag: GRUB leaves boot services
+               # itself and enters the 32-bit entry, with the EFI memory map tag.
+               ("boot-{target}-32bit", ["--kernel", generated("keel-no-efi-bs.efi"),
+                                        "--expect-report", "entry_mode=protected32"]),
+           )),
+    Target("x86_64-uefi", arch="x86_64", board="q35", cpu="qemu64", loader="OVMF",
+           description="OVMF (UEFI): Keel's own EFI application on an ESP, keel.cfg",
+           command=loaders.uefi_app,
+           protocol="uefi", loader_prefix="EDK II", fb_source="gop",
+           per_target=PER_TARGET_OVMF, faults=("write-rodata",), entry_mode="long64",
+           tests=(
+               # keel.efi_retry makes the first ExitBootServices key stale: one retry.
+               ("boot-{target}-efi-retry", ["--append", "keel.efi_retry",
+                                            "--expect-report", "efi.exit_attempts=2"]),
+               # keel.cfg names a file the ESP lacks, or breaks a rule: one line on the
+               # firmware's console before ExitBootServices, exit 2.
+               ("bad-{target}-module-missing", [
+                   "--esp", "esp/missing-module", "--expect-code", str(EXIT_BAD_INPUT),
+                   "--expect-line", "efi: a file keel.cfg names is not on the boot volume: "
+                   "/EFI/keel/modules/absent.bin"]),
+               ("bad-{target}-cfg", ["--esp", "esp/bad-cfg", "--expect-code", str(EXIT_BAD_INPUT),
+                                     "--expect-line", "keel.cfg: unknown keyword: line 3"]),
+               # Three points of the memory sequence's allocations (the sweep is 27 boots).
+               ("fail-alloc-{target}", ["--fail-alloc-sweep", "--fail-alloc-sample", "3"]),
+           )),
     Target("aarch64-virt", arch="aarch64", board="virt", cpu="cortex-a72",
            loader="QEMU -kernel",
            description="QEMU -kernel, arm64 Image header, DTB in x0",
            command=loaders.qemu_kernel,
-           protocol="fdt", loader_prefix="qemu", fb_source="ramfb",
+           protocol="fdt", loader_prefix="qemu", fb_source="ramfb", module_args=False,
            tests=(
                # EL2 entry (virtualization=on): the entry code must drop to EL1 itself.
                ("boot-{target}-el2", ["--", "-M", "virt,virtualization=on"]),
@@ -109,7 +140,7 @@ TARGETS = {t.name: t for t in [
     Target("aarch64-uboot", arch="aarch64", board="virt", cpu="cortex-a72", loader="U-Boot",
            description="U-Boot (u-boot-qemu qemu_arm64) booti",
            command=loaders.uboot_booti,
-           protocol="fdt", loader_prefix="u-boot", fb_source="ramfb"),
+           protocol="fdt", loader_prefix="u-boot", fb_source="ramfb", module_args=False),
 ]}
 
 DEFAULT_TARGET = next(iter(TARGETS))  # the first row
