@@ -56,6 +56,9 @@ class Target:
 PER_TARGET = ("boot-512M", "boot-4G", "boot-64G", "long-cmdline", "screen", "no-fb")
 # What an OVMF target takes of them (issue 9, section 6: the budget of the UEFI boots).
 PER_TARGET_OVMF = ("boot-512M", "boot-4G", "screen")
+# What the x86_64 UEFI rows share: OVMF on q35, entered in long mode, the OVMF budget.
+OVMF_Q35 = dict(board="q35", cpu="qemu64", per_target=PER_TARGET_OVMF, faults=("write-rodata",),
+                entry_mode="long64")
 
 
 EXIT_BAD_INPUT = 2  # KEEL_EXIT_BAD_INPUT: the loader, firmware or DTB gave bad input
@@ -67,22 +70,20 @@ TARGETS = {t.name: t for t in [
            command=loaders.grub_multiboot2,
            protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2",
            entry_mode="protected32"),
-    Target("x86_64-grub-efi", arch="x86_64", board="q35", cpu="qemu64", loader="GRUB 2 EFI",
+    Target("x86_64-grub-efi", arch="x86_64", loader="GRUB 2 EFI", **OVMF_Q35,
            description="GRUB 2 EFI (grub-mkimage BOOTX64.EFI on an ESP), multiboot2, OVMF",
            command=loaders.grub_efi_multiboot2,
            protocol="multiboot2", loader_prefix="GRUB", fb_source="multiboot2",
-           per_target=PER_TARGET_OVMF, faults=("write-rodata",), entry_mode="long64",
            tests=(
                # The image without its EFI boot services tag: GRUB leaves boot services
                # itself and enters the 32-bit entry, with the EFI memory map tag.
                ("boot-{target}-32bit", ["--kernel", generated("keel-no-efi-bs.efi"),
                                         "--expect-report", "entry_mode=protected32"]),
            )),
-    Target("x86_64-uefi", arch="x86_64", board="q35", cpu="qemu64", loader="OVMF",
+    Target("x86_64-uefi", arch="x86_64", loader="OVMF", **OVMF_Q35,
            description="OVMF (UEFI): Keel's own EFI application on an ESP, keel.cfg",
            command=loaders.uefi_app,
            protocol="uefi", loader_prefix="EDK II", fb_source="gop",
-           per_target=PER_TARGET_OVMF, faults=("write-rodata",), entry_mode="long64",
            tests=(
                # keel.efi_retry makes the first ExitBootServices key stale: one retry.
                ("boot-{target}-efi-retry", ["--append", "keel.efi_retry",
