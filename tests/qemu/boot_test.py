@@ -18,6 +18,7 @@ import zlib
 
 # The targets table, from the package in the source tree's tools/.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from keel.build import image_path  # noqa: E402
 from keel.targets import TARGETS  # noqa: E402
 
 # Memory that a loader or firmware legitimately keeps from a kernel (the x86 legacy
@@ -76,7 +77,16 @@ def good_boot(a):
         cmdline = "keel-test marker=%08x answer=42" % rng.getrandbits(32)
         cmdline += "".join(" w%04d" % i for i in range(a.cmdline_words))
         cmdline += (" " + a.append) if a.append else ""
-        rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
+        if a.via_load_options:
+            # OVMF starts the image given to QEMU's -kernel itself, with -append as its
+            # LoadOptions, from a volume of its own that has no keel.cfg: no modules, and
+            # the command line keel.cfg would give (on the ESP, not used) is overridden.
+            image = a.kernel or image_path(a.build_dir, TARGETS[a.target].arch)
+            extra = a.qemu_args + ["-kernel", image, "-append", cmdline]
+            modules = {}
+            rc, out = run_keel(a, [], "from-keel-cfg", extra)
+        else:
+            rc, out = run_keel(a, [m[0] for m in modules.values()], cmdline, a.qemu_args)
     check(rc == 0, "exit code is 0 (got %d)" % rc, failures)
     r = report_of(out)
     target = TARGETS[a.target]
@@ -228,6 +238,8 @@ def main():
     p.add_argument("--kernel", help="boot this image (`keel run --kernel`)")
     p.add_argument("--esp", help="`keel run --esp`: files for the UEFI targets' ESP")
     p.add_argument("--append", help="words added to a good boot's command line")
+    p.add_argument("--via-load-options", action="store_true",
+                   help="x86_64-uefi: the command line as LoadOptions (QEMU -kernel/-append)")
     p.add_argument("--expect-report", action="append", default=[], metavar="KEY=VALUE",
                    help="a good boot whose report has this value at KEY (a.b for nesting)")
     p.add_argument("--cmdline-words", type=int, default=0,

@@ -85,6 +85,8 @@ TARGETS = {t.name: t for t in [
            command=loaders.uefi_app,
            protocol="uefi", loader_prefix="EDK II", fb_source="gop",
            tests=(
+               # LoadOptions (OVMF's -kernel/-append path) override keel.cfg's command line.
+               ("boot-{target}-load-options", ["--via-load-options"]),
                # keel.efi_retry makes the first ExitBootServices key stale: one retry.
                ("boot-{target}-efi-retry", ["--append", "keel.efi_retry",
                                             "--expect-report", "efi.exit_attempts=2"]),
