@@ -1,36 +1,91 @@
 /* SPDX-License-Identifier: MIT */
-/* The null kernel: the least a multiboot2 image can do, to measure the loader's share of a boot. */
+/*
+ * The null kernel: the least an x86_64 image can do, to measure the loader's share of a
+ * boot. Like Keel's image it is one flat file with two doors: a PE32+ EFI application
+ * (for OVMF) whose first page also holds a multiboot2 header (for GRUB, BIOS or UEFI),
+ * with the same tags as Keel's, so that each loader takes the same path for both.
+ * Every entry prints one line on COM1 and leaves through isa-debug-exit.
+ */
 
-#define MB2_HEADER_MAGIC 0xe85250d6
+#define IMAGE_BASE 0x200000 /* where the multiboot2 address tag puts the file */
+#define PAGE 0x1000
 #define COM1 0x3f8
 #define DEBUG_EXIT_PORT 0xf4
+#define MB2_HEADER_MAGIC 0xe85250d6
+#define MB2_OPTIONAL 1
 
-/* Header, no tags but the end tag: GRUB loads the ELF at its physical addresses. */
-    .section .multiboot2, "a"
+    .section .text, "ax"
+image:
+    /* DOS header: the magic and e_lfanew */
+    .ascii "MZ"
+    .skip 0x3c - 2
+    .long pe - image
+pe:
+    .ascii "PE\0\0"
+    .short 0x8664 /* x86_64 */
+    .short 1 /* one section */
+    .long 0, 0, 0
+    .short optional_end - optional
+    .short 0x0022 /* executable, large-address aware; relocations not stripped */
+optional:
+    .short 0x20b /* PE32+ */
+    .byte 0, 0
+    .long PAGE, 0, 0 /* code, initialised and uninitialised data */
+    .long efi_entry - image /* AddressOfEntryPoint */
+    .long PAGE /* BaseOfCode */
+    .quad IMAGE_BASE
+    .long PAGE, PAGE /* section and file alignment */
+    .short 0, 0, 0, 0, 0, 0
+    .long 0
+    .long image_end - image /* SizeOfImage */
+    .long PAGE /* SizeOfHeaders */
+    .long 0
+    .short 10 /* EFI application */
+    .short 0
+    .quad 0, 0, 0, 0
+    .long 0
+    .long 16 /* data directories, all empty: the code is position independent */
+    .skip 16 * 8
+optional_end:
+    .ascii ".text\0\0\0"
+    .long PAGE, PAGE, PAGE, PAGE /* VirtualSize, VirtualAddress, SizeOfRawData, pointer */
+    .long 0, 0
+    .short 0, 0
+    .long 0xe0000020 /* code, read, write, execute */
+
     .balign 8
-header:
+mb2_header:
     .long MB2_HEADER_MAGIC
     .long 0 /* i386 */
-    .long header_end - header
-    .long -(MB2_HEADER_MAGIC + (header_end - header))
-    .short 0 /* end tag */
-    .short 0
+    .long mb2_end - mb2_header
+    .long -(MB2_HEADER_MAGIC + (mb2_end - mb2_header))
+    .short 2, 0 /* address: the whole file at IMAGE_BASE */
+    .long 24
+    .long IMAGE_BASE + (mb2_header - image), IMAGE_BASE, 0, 0
+    .short 3, 0 /* entry, 32-bit */
+    .long 12
+    .long IMAGE_BASE + (entry32 - image)
+    .balign 8
+    .short 7, MB2_OPTIONAL /* EFI boot services kept */
     .long 8
-header_end:
+    .short 9, MB2_OPTIONAL /* EFI amd64 entry */
+    .long 12
+    .long IMAGE_BASE + (entry64 - image)
+    .balign 8
+    .short 0, 0 /* end */
+    .long 8
+mb2_end:
 
-    .section .rodata, "a"
+    .balign PAGE
 hello:
     .asciz "keel-null: hello\r\n"
 
 /*
- * 32-bit protected mode, no stack, no GDT needed: only port I/O. COM1 is set to
- * 115200 8N1; each byte waits for THRE with a bound. isa-debug-exit turns the
- * written 0 into QEMU status 1, which ./keel reports as exit code 0.
+ * COM1 to 115200 8N1, then `hello` byte by byte, each after THRE with a bound, then 0 to
+ * isa-debug-exit (QEMU status 1, which ./keel reports as exit code 0). \ptr holds the
+ * address of `hello`; only port I/O, no stack.
  */
-    .text
-    .code32
-    .globl null_entry
-null_entry:
+.macro say_hello_and_exit ptr
     mov $COM1 + 1, %dx
     xor %al, %al
     out %al, %dx
@@ -46,10 +101,8 @@ null_entry:
     mov $COM1 + 3, %dx
     mov $3, %al
     out %al, %dx
-
-    mov $hello, %esi
 1:
-    movb (%esi), %bl
+    movb (\ptr), %bl
     test %bl, %bl
     jz 4f
     mov $COM1 + 5, %dx
@@ -64,7 +117,7 @@ null_entry:
     mov $COM1, %dx
     mov %bl, %al
     out %al, %dx
-    inc %esi
+    inc \ptr
     jmp 1b
 4:
     xor %eax, %eax
@@ -73,5 +126,23 @@ null_entry:
     cli
     hlt
     jmp 5b
+.endm
+
+    /* multiboot2, 32-bit protected mode, at IMAGE_BASE */
+    .code32
+    .globl entry32
+entry32:
+    mov $IMAGE_BASE + (hello - image), %esi
+    say_hello_and_exit %esi
+
+    /* UEFI (and GRUB's EFI amd64 entry): long mode, anywhere */
+    .code64
+efi_entry:
+entry64:
+    lea hello(%rip), %rsi
+    say_hello_and_exit %rsi
+
+    .balign PAGE
+image_end:
 
     .section .note.GNU-stack, "", @progbits

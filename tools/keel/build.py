@@ -12,7 +12,7 @@ COMPILERS = ("gcc", "clang")
 # that is a PE32+ EFI application and a multiboot2 kernel, on aarch64 the arm64 Image.
 IMAGE_NAMES = {"x86_64": "keel-example.efi", "aarch64": "keel-example.Image"}
 # The null kernels of bench/ARCH: the smallest image of each arch's boot path.
-NULL_IMAGE_NAMES = {"x86_64": "keel-null.elf", "aarch64": "keel-null.Image"}
+NULL_IMAGE_NAMES = {"x86_64": "keel-null.efi", "aarch64": "keel-null.Image"}
 
 
 def build_dir(arch, compiler="gcc"):
