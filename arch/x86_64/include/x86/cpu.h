@@ -105,7 +105,7 @@ noreturn void x86_mb2_start(uint32_t magic, uint64_t info_pa);
 /*
  * The EFI C entry (efi.c), called by entry.S on the firmware's stack and a copy of its
  * page tables with the kernel mapped. Returns an EFI status to the firmware only when
- * the boot goes back to it; otherwise it ends in x86_efi_boot.
+ * the boot goes back to it; otherwise it ends in x86_boot.
  */
 struct efi_system_table;
 uint64_t x86_efi_start(void *image, struct efi_system_table *st);
