@@ -76,7 +76,8 @@ def timed_boot(cmd, line):
     t_line, out = None, []
     for raw in proc.stdout:
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if t_line is None and text == line:
+        # A firmware's console may leave escape sequences before the line on the same row.
+        if t_line is None and text.endswith(line):
             t_line = time.monotonic() - t0
         out.append(text)
     status = proc.wait()
