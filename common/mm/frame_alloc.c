@@ -213,6 +213,8 @@ int frame_alloc_init(struct frame_alloc *fa, const struct bi_mem_range *mem, siz
             owner = FRAME_OWNER_MODULES;
             break;
         case BI_MEM_BOOT_INFO:
+        case BI_MEM_BOOTLOADER_RECLAIMABLE:
+            /* The loader's own memory goes with the boot info at the reclaim step. */
             owner = FRAME_OWNER_BOOT_INFO;
             break;
         default:

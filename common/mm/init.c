@@ -421,8 +421,11 @@ static int step_modules(struct mm_state *mm, const struct boot_info *bi, struct 
 }
 
 /*
- * 10. The boot info's pages: unmapped, then their frames freed. The normaliser typed a
- * page that the boot info shares with a module as "module", so such a page is kept.
+ * 10. The boot info's pages: unmapped, then their frames freed, and with them the
+ * loader's own memory (bootloader-reclaimable: GRUB's heap, the buffers Keel's EFI entry
+ * allocated), which nothing reads once the module records are copied out. The normaliser
+ * typed a page that the boot info shares with a module as "module", so such a page is
+ * kept.
  */
 static int step_reclaim(struct mm_state *mm, const struct boot_info *bi)
 {
@@ -434,7 +437,7 @@ static int step_reclaim(struct mm_state *mm, const struct boot_info *bi)
     mm->boot_info_reclaimed = true;
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
         const struct bi_mem_range *r = &bi->mem[i];
-        if (r->type == BI_MEM_BOOT_INFO) {
+        if (r->type == BI_MEM_BOOT_INFO || r->type == BI_MEM_BOOTLOADER_RECLAIMABLE) {
             err = frame_free(&mm->frames, pa_init(r->base), r->size / PAGE_SIZE,
                              FRAME_OWNER_BOOT_INFO);
         }

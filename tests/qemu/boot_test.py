@@ -149,7 +149,7 @@ def good_boot(a):
 
 # What the memory sequence must leave behind, read from the live table by the kernel.
 SECTION_RIGHTS = {"text": "r-x", "rodata": "r--", "data": "rw-", "boot_stack": "rw-"}
-FRAME_TYPES = ("usable", "kernel", "module", "boot_info")
+FRAME_TYPES = ("usable", "kernel", "module", "boot_info", "bootloader_reclaimable")
 
 
 def check_mm(r, failures):
@@ -160,7 +160,7 @@ def check_mm(r, failures):
                                                          owned), failures)
     ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in FRAME_TYPES)
     check(mm["frames_total"] * 4096 == ram,
-          "frames_total covers the usable, kernel, module and boot-info RAM", failures)
+          "frames_total covers the usable, kernel, module, boot-info and loader RAM", failures)
     check(mm["frames_by_owner"]["boot_info"] == 0, "boot-info frames were reclaimed", failures)
     for sec in mm["sections"]:
         want = SECTION_RIGHTS.get(sec["name"])

@@ -33,7 +33,7 @@ static const struct bi_mem_range fake_map[] = {
     {.base = 0xc00000, .size = 0x100000, .type = BI_MEM_USABLE},
     {.base = 0xd00000, .size = 0x3000, .type = BI_MEM_ACPI_RECLAIMABLE},
     {.base = 0xd03000, .size = 0x1fd000, .type = BI_MEM_USABLE},
-    /* UEFI: runtime-services memory and the loader's own; the allocator never hands out either */
+    /* UEFI: runtime-services memory, never handed out, and the loader's own, held as boot info */
     {.base = 0xf00000, .size = 0x40000, .type = BI_MEM_EFI_RUNTIME},
     {.base = 0xf40000, .size = 0x40000, .type = BI_MEM_BOOTLOADER_RECLAIMABLE},
     {.base = 0xf80000, .size = 0x80000, .type = BI_MEM_USABLE},
@@ -66,6 +66,7 @@ static void model_init(void)
             owner = FRAME_OWNER_MODULES;
             break;
         case BI_MEM_BOOT_INFO:
+        case BI_MEM_BOOTLOADER_RECLAIMABLE:
             owner = FRAME_OWNER_BOOT_INFO;
             break;
         default:
@@ -454,10 +455,12 @@ static void test_reserve_and_contract(void)
     CHECK(memcmp(&before, &fa, sizeof(fa)) == 0);
     CHECK(memcmp(before_extents, st, sizeof(st)) == 0);
 
-    /* The kernel frees the boot-info pages at the end of init. */
+    /* The kernel frees the boot-info pages and the loader's own at the end of init. */
+    CHECK(fa.frames_by_owner[FRAME_OWNER_BOOT_INFO] == 16 + 64);
     CHECK_ERR(frame_free(&fa, pa_init(0x700000), 16, FRAME_OWNER_BOOT_INFO), KEEL_OK);
     CHECK_ERR(frame_free(&fa, pa_init(0x700000), 1, FRAME_OWNER_BOOT_INFO),
               KEEL_E_FRAME_DOUBLE_FREE);
+    CHECK_ERR(frame_free(&fa, pa_init(0xf40000), 64, FRAME_OWNER_BOOT_INFO), KEEL_OK);
     CHECK(fa.frames_by_owner[FRAME_OWNER_BOOT_INFO] == 0);
     CHECK_ERR(frame_alloc_check(&fa), KEEL_OK);
 

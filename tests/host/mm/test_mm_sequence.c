@@ -441,7 +441,10 @@ static void scribble(struct machine *m)
     }
 }
 
-/* Frames of RAM the allocator must manage: what the map types usable, kernel, module, boot info. */
+/*
+ * Frames of RAM the allocator must manage: what the map types usable, kernel, module,
+ * boot info and bootloader-reclaimable.
+ */
 static uint64_t expected_total(const struct boot_info *bi)
 {
     uint64_t frames = 0;
@@ -449,7 +452,7 @@ static uint64_t expected_total(const struct boot_info *bi)
     for (uint32_t i = 0; i < bi->mem_count; i++) {
         uint32_t t = bi->mem[i].type;
         if (t == BI_MEM_USABLE || t == BI_MEM_KERNEL || t == BI_MEM_MODULE ||
-            t == BI_MEM_BOOT_INFO) {
+            t == BI_MEM_BOOT_INFO || t == BI_MEM_BOOTLOADER_RECLAIMABLE) {
             frames += bi->mem[i].size / PAGE_SIZE;
         }
     }
