@@ -439,6 +439,7 @@ int efi_boot(efi_handle image, struct efi_system_table *st, struct efi_handoff *
         return efi_fail(&e, KEEL_E_EFI_LOADED_IMAGE, status);
     }
     err = load_config(&e, li);
+    timeline_mark("efi.files");
     if (err == KEEL_OK) {
         load_options_cmdline(li);
         find_gop(&e);
