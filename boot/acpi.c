@@ -20,6 +20,28 @@
 #define MADT_X2APIC_SIZE 16u
 #define MADT_ENABLED 1u
 #define MADT_ONLINE_CAPABLE 2u
+/* Arm's GIC CPU interface entry (ACPI 5.1 on): flags at 12, MPIDR at 68. */
+#define MADT_GICC 0x0bu
+#define MADT_GICC_SIZE 76u
+#define MADT_GICC_ONLINE_CAPABLE 8u
+#define MPIDR_AFFINITY UINT64_C(0xff00ffffff)
+
+/* FADT: ARM_BOOT_ARCH (ACPI 5.1 on), bit 0 PSCI compliant, bit 1 PSCI through HVC. */
+#define FADT_ARM_BOOT_ARCH 129u
+#define FADT_PSCI_COMPLIANT 1u
+
+/* SPCR (Microsoft's Serial Port Console Redirection table): interface type, base GAS. */
+#define SPCR_INTERFACE 36u
+#define SPCR_BASE_GAS 40u
+#define SPCR_MIN 52u
+#define SPCR_16550 0x00u
+#define SPCR_16450 0x01u
+#define SPCR_PL011 0x03u
+#define SPCR_SBSA_32BIT 0x0du
+#define SPCR_SBSA 0x0eu
+#define SPCR_16550_GAS 0x12u
+#define GAS_MEMORY 0u
+#define GAS_IO 1u
 
 /* An SDT longer than this is refused: real tables are kilobytes, not megabytes. */
 #define SDT_MAX_LENGTH (1u << 20)
@@ -103,6 +125,13 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
             if (load_le32(e + 8) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)) {
                 add_cpu(bi, load_le32(e + 4));
             }
+        } else if (type == MADT_GICC) {
+            if (entry_len < MADT_GICC_SIZE) {
+                return KEEL_E_ACPI_TABLE;
+            }
+            if (load_le32(e + 12) & (MADT_ENABLED | MADT_GICC_ONLINE_CAPABLE)) {
+                add_cpu(bi, load_le64(e + 68) & MPIDR_AFFINITY);
+            }
         }
         off += entry_len;
     }
@@ -110,8 +139,14 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
     return KEEL_OK;
 }
 
-int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi)
+/*
+ * The SDT whose signature is `sig`, found through the RSDP's XSDT (or RSDT), checked.
+ * KEEL_OK with *table NULL when there is none or it cannot be reached.
+ */
+static int find_table(uint64_t rsdp_pa, const struct shim_env *env, const char *sig,
+                      const uint8_t **table, uint32_t *table_len, uint8_t *revision_out)
 {
+    *table = NULL;
     const uint8_t *rsdp = env->phys_ptr(env->ctx, rsdp_pa, RSDP_V1_SIZE);
     if (rsdp == NULL) {
         return KEEL_OK;
@@ -120,7 +155,9 @@ int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi
         return KEEL_E_ACPI_RSDP;
     }
     uint8_t revision = rsdp[15];
-    bi->rsdp_revision = revision;
+    if (revision_out != NULL) {
+        *revision_out = revision;
+    }
 
     uint64_t root_pa = load_le32(rsdp + 16);
     uint32_t entry_size = 4;
@@ -161,16 +198,75 @@ int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi
     for (uint32_t off = SDT_HEADER_SIZE; off < root_len; off += entry_size) {
         uint64_t pa = entry_size == 8 ? load_le64(root + off) : load_le32(root + off);
         const uint8_t *h = env->phys_ptr(env->ctx, pa, SDT_HEADER_SIZE);
-        if (h == NULL || memcmp(h, "APIC", 4) != 0) {
-            continue;
+        if (h != NULL && memcmp(h, sig, 4) == 0) {
+            return map_sdt(env, pa, table, table_len);
         }
-        const uint8_t *madt;
-        uint32_t madt_len;
-        err = map_sdt(env, pa, &madt, &madt_len);
-        if (err != KEEL_OK || madt == NULL) {
-            return err;
+    }
+    return KEEL_OK;
+}
+
+int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi)
+{
+    const uint8_t *madt, *fadt;
+    uint32_t madt_len, fadt_len;
+    uint8_t revision = 0;
+    int err = find_table(rsdp_pa, env, "APIC", &madt, &madt_len, &revision);
+    bi->rsdp_revision = revision;
+    if (err == KEEL_OK && madt != NULL) {
+        err = scan_madt(madt, madt_len, bi);
+    }
+    if (err == KEEL_OK) {
+        err = find_table(rsdp_pa, env, "FACP", &fadt, &fadt_len, NULL);
+    }
+    /* Arm: secondary CPUs start through PSCI when the FADT says so (issue 11 reads it). */
+    if (err == KEEL_OK && fadt != NULL && fadt_len >= FADT_ARM_BOOT_ARCH + 2 &&
+        (fadt[FADT_ARM_BOOT_ARCH] & FADT_PSCI_COMPLIANT) != 0) {
+        bi->cpu_method = BI_CPU_METHOD_PSCI;
+    }
+    return err;
+}
+
+int acpi_spcr_console(uint64_t rsdp_pa, const struct shim_env *env, struct bi_console *out)
+{
+    const uint8_t *t;
+    uint32_t len;
+    int err = find_table(rsdp_pa, env, "SPCR", &t, &len, NULL);
+
+    memset(out, 0, sizeof(*out));
+    if (err != KEEL_OK || t == NULL) {
+        return err;
+    }
+    if (len < SPCR_MIN) {
+        return KEEL_E_ACPI_TABLE;
+    }
+    uint8_t space = t[SPCR_BASE_GAS];
+    uint8_t access = t[SPCR_BASE_GAS + 3]; /* 1, 2, 3 = byte, word, dword; 0 = legacy */
+    uint64_t base = load_le64(t + SPCR_BASE_GAS + 4);
+    switch (t[SPCR_INTERFACE]) {
+    case SPCR_PL011:
+    case SPCR_SBSA:
+    case SPCR_SBSA_32BIT:
+        if (space == GAS_MEMORY) {
+            out->kind = BI_CONSOLE_PL011;
         }
-        return scan_madt(madt, madt_len, bi);
+        break;
+    case SPCR_16550:
+    case SPCR_16450:
+    case SPCR_16550_GAS:
+        if (space == GAS_IO) {
+            out->kind = BI_CONSOLE_NS16550_PIO;
+        } else if (space == GAS_MEMORY) {
+            out->kind = BI_CONSOLE_NS16550_MMIO;
+            out->reg_shift = access >= 1 && access <= 3 ? (uint8_t)(access - 1) : 0;
+            out->reg_io_width = (uint8_t)(1u << out->reg_shift);
+        }
+        break;
+    default:
+        break;
+    }
+    if (out->kind != BI_CONSOLE_NONE) {
+        out->base = base;
+        out->size = 0x1000;
     }
     return KEEL_OK;
 }

@@ -19,4 +19,11 @@
  */
 int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi);
 
+/*
+ * The console the SPCR table names (a PL011 or an SBSA UART, a 16550 in MMIO or port
+ * space): *out kind NONE when there is no SPCR, or one naming a UART Keel has no driver
+ * for. A table that is not well formed is its error.
+ */
+int acpi_spcr_console(uint64_t rsdp_pa, const struct shim_env *env, struct bi_console *out);
+
 #endif

@@ -288,6 +288,22 @@ static int add_initrd_modules(const struct shim_env *env, struct boot_info *bi)
     }
 }
 
+int shim_fdt_devices(const struct fdt *fdt, struct boot_info *bi, struct fb_found *fbs)
+{
+    int err = find_cpus(fdt, bi);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    /* Framebuffer devices through drivers/fb/'s table: recorded here, set up by the kernel. */
+    shim_fdt_fb_find(fdt, fbs);
+    bi->framebuffer = fbs->framebuffer;
+    bi->framebuffer_device = fbs->device;
+    bi->fw_cfg_base = fbs->fw_cfg_base;
+    /* A console the DTB names but Keel cannot drive is the console's business to report. */
+    (void)board_find_console(fdt, board_lookup(fdt), &bi->console);
+    return KEEL_OK;
+}
+
 int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
              const struct shim_env *env, struct boot_info *bi)
 {
@@ -332,20 +348,13 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
                 shim_add_range(&rs, bi->initrd_base, bi->initrd_size, BI_MEM_MODULE, BI_SRC_INITRD);
         }
     }
+    struct fb_found fbs;
     if (err == KEEL_OK) {
-        err = find_cpus(&fdt, bi);
+        err = shim_fdt_devices(&fdt, bi, &fbs);
     }
     if (err != KEEL_OK) {
         return err;
     }
-    /* Framebuffer devices through drivers/fb/'s table: recorded here, set up by the kernel. */
-    struct fb_found fbs;
-    shim_fdt_fb_find(&fdt, &fbs);
-    bi->framebuffer = fbs.framebuffer;
-    bi->framebuffer_device = fbs.device;
-    bi->fw_cfg_base = fbs.fw_cfg_base;
-    /* A console the DTB names but Keel cannot drive is the console's business to report. */
-    (void)board_find_console(&fdt, board_lookup(&fdt), &bi->console);
     /* The overlap rule first: an initrd is only read once its placement is allowed. */
     err = shim_finish(&rs, env, bi);
     if (err == KEEL_OK && bi->initrd_size != 0) {

@@ -82,4 +82,12 @@ struct fdt;
 struct fb_found;
 void shim_fdt_fb_find(const struct fdt *fdt, struct fb_found *out);
 
+/*
+ * What a DTB says about the devices, for the FDT shim and the UEFI shim alike (never
+ * its memory): the CPUs of /cpus and their enable-method, the framebuffer devices
+ * (shim_fdt_fb_find, into *fbs and bi) and the console (board_find_console).
+ */
+struct boot_info;
+int shim_fdt_devices(const struct fdt *fdt, struct boot_info *bi, struct fb_found *fbs);
+
 #endif

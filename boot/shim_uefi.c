@@ -8,8 +8,12 @@
 #include <keel/boot_info.h>
 #include <keel/efi.h>
 #include <keel/errors.h>
+#include <keel/fb.h>
 #include <keel/shim.h>
 
+#include "acpi.h"
+#include "board_fdt.h"
+#include "devicetree.h"
 #include "efi_memmap.h"
 #include "shim_internal.h"
 
@@ -168,6 +172,40 @@ static int read_memory_map(const struct efi_handoff *h, const struct shim_env *e
     return err;
 }
 
+/*
+ * The devices, from the configuration table's DTB (U-Boot; AAVMF with acpi=off) as on
+ * the FDT path: CPUs, console and framebuffer device, never its memory, which the
+ * firmware's map describes. The DTB is boot_info memory of its own. Without a DTB, the
+ * console is the SPCR table's, and the CPUs come from the MADT (shim_complete).
+ */
+static int read_devices(const struct efi_handoff *h, const struct shim_env *env,
+                        struct shim_ranges *rs, struct boot_info *bi)
+{
+    if (h->dtb == 0) {
+        return h->rsdp != 0 ? acpi_spcr_console(h->rsdp, env, &bi->console) : KEEL_OK;
+    }
+    const uint8_t *head = shim_phys_ptr(env, h->dtb, 8);
+    uint32_t size = head != NULL ? (uint32_t)head[4] << 24 | (uint32_t)head[5] << 16 |
+                                       (uint32_t)head[6] << 8 | head[7]
+                                 : 0;
+    const void *dtb = head != NULL ? shim_phys_ptr(env, h->dtb, size) : NULL;
+    struct fdt fdt;
+    struct fb_found fbs;
+    if (dtb == NULL) {
+        return KEEL_E_EFI_UNREACHABLE;
+    }
+    int err = fdt_init(&fdt, dtb, size);
+    if (err == KEEL_OK) {
+        err = shim_fdt_devices(&fdt, bi, &fbs);
+    }
+    if (err == KEEL_OK) {
+        bi->dtb_base = h->dtb;
+        bi->dtb_size = fdt.total_size;
+        err = shim_add_range(rs, h->dtb, fdt.total_size, BI_MEM_BOOT_INFO, BI_SRC_DTB);
+    }
+    return err;
+}
+
 int shim_uefi(const struct efi_handoff *h, uint64_t h_pa, const struct shim_env *env,
               struct boot_info *bi)
 {
@@ -206,6 +244,10 @@ int shim_uefi(const struct efi_handoff *h, uint64_t h_pa, const struct shim_env 
     if (err == KEEL_OK) {
         err = add_modules(h, env, &rs, bi);
     }
+    if (err != KEEL_OK) {
+        return err;
+    }
+    err = read_devices(h, env, &rs, bi);
     if (err != KEEL_OK) {
         return err;
     }

@@ -79,7 +79,8 @@ static void map_memory(const struct board_early *plan)
     }
 }
 
-void board_early_setup(uint64_t dtb_pa)
+/* The plan's console and framebuffer device; NULL when the DTB could not be read. */
+static const struct board_early *start_devices(uint64_t dtb_pa)
 {
     static struct board_early plan;
     /* The header's second big-endian word is totalsize (Devicetree spec, 5.2). */
@@ -96,12 +97,31 @@ void board_early_setup(uint64_t dtb_pa)
                 break;
             }
         }
-        return;
+        return NULL;
     }
     start_console(&plan);
     if (plan.fb_device.driver != BI_FB_NONE && plan.fb_device.base != 0) {
         /* A failure here is for the driver's setup to report: its registers are unreachable. */
         map_device(plan.fb_device.base);
     }
-    map_memory(&plan);
+    return &plan;
+}
+
+void board_early_setup(uint64_t dtb_pa)
+{
+    const struct board_early *plan = start_devices(dtb_pa);
+
+    if (plan != NULL) {
+        map_memory(plan);
+    }
+}
+
+void board_early_devices(uint64_t dtb_pa)
+{
+    (void)start_devices(dtb_pa);
+}
+
+int board_early_start_uart(const struct bi_console *dev)
+{
+    return start_uart(dev, false);
 }

@@ -223,6 +223,15 @@ static int open_boot_volume(const struct efi *e, const struct efi_loaded_image *
     struct efi_simple_file_system *fs = NULL;
     efi_status st = e->bs->handle_protocol(li->device_handle, &sfs_guid, (void **)&fs);
 
+    /*
+     * An image no file system loaded (U-Boot's `bootefi ADDR:SIZE` of an image in RAM
+     * comes from a memory-mapped device) reads keel.cfg from the first file system the
+     * firmware has.
+     */
+    if (st != EFI_SUCCESS || fs == NULL) {
+        fs = NULL;
+        st = e->bs->locate_protocol(&sfs_guid, NULL, (void **)&fs);
+    }
     if (st == EFI_SUCCESS && fs != NULL) {
         st = fs->open_volume(fs, root);
     }

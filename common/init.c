@@ -34,14 +34,20 @@ noreturn void keel_main(const struct keel_entry *entry)
     const char *stage;
     int err;
 
-    if (entry->error != KEEL_OK) {
-        fail(NULL, (int)entry->error);
-    }
-
-    /* A DTB's board: the boot identity map (RAM, the console, the fb device) and the console. */
+    /*
+     * The board: the boot identity map (RAM, the console, the fb device) and the console,
+     * from a DTB, or for a UEFI boot from the firmware's map and its DTB or SPCR table.
+     */
     if (entry->protocol == BI_PROTO_FDT) {
         board_early_setup(entry->info_pa);
         timeline_mark("board");
+    } else if (entry->protocol == BI_PROTO_UEFI) {
+        board_efi_setup(entry->info_pa);
+    }
+
+    /* An error the EFI entry met after ExitBootServices, printed on the console now. */
+    if (entry->error != KEEL_OK) {
+        fail(NULL, (int)entry->error);
     }
 
     /* The loader's data into the one boot_info, then the platform fix-ups; const after. */

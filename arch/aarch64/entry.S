@@ -11,6 +11,8 @@
  *   x21 = physical address of the image's first byte (the load address)
  *   x22 = the exception level the loader entered us at (1 or 2)
  *   x23, x24, x25 = the boot tables, their size and the next free table, while built
+ *   x26 = the handoff of Keel's EFI entry (arch/aarch64/efi_entry.S) when it joined this
+ *         path after ExitBootServices, else 0
  * They stay in registers until the MMU is on, so nothing has to be written to memory
  * with the caches off and read back through a cacheable alias.
  */
@@ -19,11 +21,13 @@
     .globl _start
 _start:
     /*
-     * Image header, 64 bytes (the arm64 boot protocol). code0 is a no-op so that the
-     * UEFI work can later replace it with an instruction whose encoding starts with "MZ"
-     * and still falls through to code1; offset 0x3c is then the PE header offset.
+     * Image header, 64 bytes (the arm64 boot protocol), which is also the DOS header of
+     * the PE/COFF EFI application (efi_entry.S): code0's first two bytes are "MZ", and
+     * as an instruction it is `ccmp x18, #0, #0xd, pl`, which only sets flags, so the
+     * Image entry falls through to code1. res5, at 0x3c, is the DOS header's e_lfanew.
      */
-    nop                             /* code0 */
+    .ascii  "MZ"                    /* code0: 4d 5a 40 fa */
+    .short  0xfa40
     b       a64_entry               /* code1 */
     .quad   0                       /* text_offset: load at the 2 MiB-aligned base itself */
     .quad   a64_image_size          /* image_size: file plus BSS, from the linker script */
@@ -32,13 +36,15 @@ _start:
     .quad   0                       /* res3 */
     .quad   0                       /* res4 */
     .ascii  "ARM\x64"               /* magic */
-    .long   0                       /* res5: PE/COFF header offset, none yet */
+    .long   a64_pe_header - _start  /* res5: e_lfanew, the PE header right after (0x40) */
 
     .text
 a64_entry:
     isb
     mrs     x19, cntvct_el0
     mov     x20, x0
+    mov     x26, #0
+entry_common:
     adrp    x21, _start
     add     x21, x21, :lo12:_start
     mrs     x22, CurrentEL
@@ -49,9 +55,32 @@ a64_entry:
     b.ne    a64_entry_halt
 
     cmp     x22, #1
-    b.eq    at_el1
+    b.eq    1f
     cmp     x22, #2
     b.ne    a64_entry_halt          /* EL3 (or EL0) is no boot state the protocol allows */
+    mrs     x0, sctlr_el2
+    b       2f
+1:  mrs     x0, sctlr_el1
+    /*
+     * A loader may enter with the MMU and caches on (the boot protocol asks for them off,
+     * but the image must at least be clean). Everything this path reads with them off,
+     * the image and the DTB's header, is cleaned to the point of coherency first, through
+     * the loader's own mapping, which the protocol says maps both 1:1.
+     */
+2:  mov     x1, #(A64_SCTLR_M | A64_SCTLR_C)
+    tst     x0, x1
+    b.eq    3f
+    mov     x0, x21
+    ldr     x1, =a64_image_size
+    bl      dcache_clean_range
+    cbz     x20, 3f
+    tst     x20, #7
+    b.ne    3f
+    mov     x0, x20
+    mov     x1, #A64_PAGE_SIZE      /* the header, and the tree itself where it is small */
+    bl      dcache_clean_range
+3:  cmp     x22, #1
+    b.eq    at_el1
 
     /* EL2: make EL1 an AArch64 guest with no traps and drop into it. */
     mov     x0, #A64_HCR_EL2_RW
@@ -209,7 +238,11 @@ higher_half:
     msr     vbar_el1, x0
     isb
 
-    /* .bss from above the boot stack: the guard page is never written. */
+    /*
+     * .bss from above the boot stack: the guard page is never written. The EFI entry
+     * cleared it itself and left its handoff there: it stays.
+     */
+    cbnz    x26, 5f
     ldr     x0, =__boot_stack_top
     ldr     x1, =__bss_end
 4:  cmp     x0, x1
@@ -226,6 +259,7 @@ higher_half:
     mov     x30, #0
     mov     x0, x20
     mov     w1, w22
+    mov     x2, x26
     bl      a64_start
     b       a64_halt
 
@@ -257,6 +291,36 @@ idmap_blocks:
     add     x0, x0, #A64_BLOCK_L2_SIZE
     b       4b
 6:  ret
+
+/*
+ * a64_efi_join(dtb, handoff, entry_cycles): the EFI entry's way into this path once it
+ * has left boot services, with the MMU and caches off, at EL1, running at the physical
+ * address of the image it relocated to a 2 MiB boundary (efi_entry.S).
+ */
+    .globl a64_efi_join
+a64_efi_join:
+    mov     x19, x2
+    mov     x20, x0
+    mov     x26, x1
+    b       entry_common
+
+/* Clean and invalidate [x0, x0 + x1) to the point of coherency; clobbers x0-x3. */
+    .globl a64_dcache_clean_range
+a64_dcache_clean_range:
+dcache_clean_range:
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4
+    mov     x2, #4
+    lsl     x2, x2, x3
+    add     x1, x0, x1
+    sub     x3, x2, #1
+    bic     x0, x0, x3
+1:  dc      civac, x0
+    add     x0, x0, x2
+    cmp     x0, x1
+    b.lo    1b
+    dsb     sy
+    ret
 
 /* Called with the MMU off: invalidate [x0, x0 + x1) to the point of coherency. */
 dcache_inval_range:

@@ -22,6 +22,10 @@ SECTIONS
     .text : {
         __text_start = .;
         KEEP(*(.text.head))
+        KEEP(*(.text.head.pe))
+        /* The first page holds only the headers: the PE's SizeOfHeaders. */
+        . = ALIGN(A64_PAGE_SIZE);
+        __pe_headers_end = .;
         *(.text .text.*)
     }
     . = ALIGN(A64_PAGE_SIZE);
@@ -42,6 +46,8 @@ SECTIONS
         __data_start = .;
         *(.data .data.*)
         QUAD(0)
+        /* Inside the section, so that the file ends on a page: the PE's raw data sizes. */
+        . = ALIGN(A64_PAGE_SIZE);
     }
     . = ALIGN(A64_PAGE_SIZE);
     __data_end = .;
@@ -79,7 +85,27 @@ SECTIONS
 }
 
 a64_image_size = __kernel_end - __kernel_start;
+/* The file: the Image from _start to the end of .data; .bss and the boot tables follow. */
+a64_file_size = __data_end - __kernel_start;
+
+/* The numbers the PE headers give (efi_entry.S): offsets from the image's first byte. */
+__pe_headers_size = __pe_headers_end - __kernel_start;
+__pe_text_size = __text_end - __pe_headers_end;
+__pe_rodata_rva = __rodata_start - __kernel_start;
+__pe_rodata_size = __rodata_end - __rodata_start;
+__pe_data_rva = __data_start - __kernel_start;
+__pe_data_file_size = __data_end - __data_start;
+__pe_data_mem_size = __kernel_end - __data_start;
+__pe_init_data_size = __pe_rodata_size + __pe_data_file_size;
+__pe_bss_size = __kernel_end - __bss_start;
+__pe_entry = a64_efi_entry - __kernel_start;
 
 ASSERT(_start == KERNEL_VBASE, "the Image header must be the first byte at KERNEL_VBASE")
 ASSERT(a64_image_size <= KERNEL_MAX_SIZE, "the image is larger than the entry code maps")
+ASSERT(a64_pe_header - _start == 0x40, "the PE header follows the 64-byte Image header")
+ASSERT(__data_end == __bss_start, "the PE's .data section runs on into .bss")
 ASSERT(__bss_start % 16 == 0 && __bss_end % 16 == 0, "entry.S clears 16 bytes at a time")
+
+/* Offsets efi_entry.S needs in the copy it makes of the image. */
+a64_pgtables_offset = a64_boot_pgtables - __kernel_start;
+a64_join_offset = a64_efi_join - __kernel_start;

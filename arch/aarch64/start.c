@@ -24,9 +24,12 @@ const char arch_name[] = "aarch64";
 uint64_t a64_entry_cycles_value;
 uint64_t a64_phys_base;
 
-noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el)
+noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el, uint64_t efi_handoff_pa)
 {
     a64_exit_init(entry_el);
+    if (efi_handoff_pa != 0) {
+        a64_efi_main(dtb_pa, entry_el, efi_handoff_pa);
+    }
     keel_main(&(struct keel_entry){
         .protocol = BI_PROTO_FDT, .entry_state = entry_el, .info_pa = dtb_pa, .loader = "qemu"});
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The image's headers (PE32+ and multiboot2) and both entries, up to the C entries in long mode. */
 #include <keel/layout.h>
+#include <keel/pe.h>
 #include <x86/defs.h>
 
 /* The physical address of a higher-half symbol, for use before paging. */
@@ -39,16 +40,6 @@
  * The linker script computes every size and address here (__pe_*, __mb2_*).
  */
 #define PE_MACHINE_X86_64 0x8664
-#define PE_FILE_EXECUTABLE 0x0002      /* relocations are not stripped: any address works */
-#define PE_FILE_LARGE_ADDRESS 0x0020
-#define PE32PLUS_MAGIC 0x20b
-#define PE_SUBSYSTEM_EFI_APPLICATION 10
-#define PE_DATA_DIRECTORIES 16
-#define PE_SCN_CODE 0x00000020
-#define PE_SCN_DATA 0x00000040
-#define PE_SCN_EXECUTE 0x20000000
-#define PE_SCN_READ 0x40000000
-#define PE_SCN_WRITE 0x80000000
 
     .section .boot.pe, "a"
     .globl x86_pe_header
@@ -94,22 +85,13 @@ pe_optional:
     .skip PE_DATA_DIRECTORIES * 8
 pe_optional_end:
 pe_sections:
-    .ascii ".text\0\0\0"
-    .long __pe_text_size, __pe_text_rva, __pe_text_size, __pe_text_rva
-    .long 0, 0
-    .short 0, 0
-    .long PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
-    .ascii ".rodata\0"
-    .long __pe_rodata_size, __pe_rodata_rva, __pe_rodata_size, __pe_rodata_rva
-    .long 0, 0
-    .short 0, 0
-    .long PE_SCN_DATA | PE_SCN_READ
+    pe_section ".text\0\0\0", __pe_text_size, __pe_text_rva, __pe_text_size, \
+        PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
+    pe_section ".rodata\0", __pe_rodata_size, __pe_rodata_rva, __pe_rodata_size, \
+        PE_SCN_DATA | PE_SCN_READ
     /* .data and .bss as one section: the loader zeroes what lies past the file's data. */
-    .ascii ".data\0\0\0"
-    .long __pe_data_mem_size, __pe_data_rva, __pe_data_file_size, __pe_data_rva
-    .long 0, 0
-    .short 0, 0
-    .long PE_SCN_DATA | PE_SCN_READ | PE_SCN_WRITE
+    pe_section ".data\0\0\0", __pe_data_mem_size, __pe_data_rva, __pe_data_file_size, \
+        PE_SCN_DATA | PE_SCN_READ | PE_SCN_WRITE
 pe_sections_end:
 
 /*

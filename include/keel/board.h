@@ -75,4 +75,23 @@ void board_early_plan(const void *dtb, size_t avail, struct board_early *plan);
  */
 void board_early_setup(uint64_t dtb_pa);
 
+/*
+ * board_early_setup without RAM: the console and the framebuffer device's page, for a
+ * boot whose RAM comes from elsewhere (a UEFI memory map, board_efi_setup).
+ */
+void board_early_devices(uint64_t dtb_pa);
+
+/* Maps a UART's registers as device memory and starts the console on it. */
+int board_early_start_uart(const struct bi_console *dev);
+
+/*
+ * keel_main's first stage for a UEFI boot (common/board_efi.c): the boot identity map
+ * from the handoff of Keel's EFI entry at `handoff_pa` (RAM from the firmware's memory
+ * map, never from a DTB), then the console: from the DTB the configuration table gave,
+ * as board_early_devices, or else from the ACPI SPCR table. Where the arch's boot map
+ * already reaches everything (x86_64), arch_early_map has nothing to add. Never fails:
+ * the shim reports a handoff it cannot read.
+ */
+void board_efi_setup(uint64_t handoff_pa);
+
 #endif

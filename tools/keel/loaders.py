@@ -11,7 +11,8 @@ import shutil
 import subprocess
 import tarfile
 
-from .packages import GRUB_EFI_DIR, GRUB_PC_DIR, OVMF_CODE, OVMF_VARS, UBOOT_ARM64
+from .packages import (AAVMF_CODE, AAVMF_VARS, GRUB_EFI_DIR, GRUB_PC_DIR, OVMF_CODE, OVMF_VARS,
+                       UBOOT_ARM64)
 
 
 def machine(ctx):
@@ -84,12 +85,13 @@ def grub_multiboot2(ctx):
                            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def ovmf(ctx):
-    """OVMF as the firmware: its code read-only, and a fresh copy of its variable store for
-    every boot, so that no boot sees the boot options an earlier one left behind."""
+def ovmf(ctx, code=OVMF_CODE, store=OVMF_VARS):
+    """OVMF (or AAVMF) as the firmware: its code read-only, and a fresh copy of its
+    variable store for every boot, so that no boot sees the boot options an earlier one
+    left behind."""
     vars_copy = os.path.join(ctx.work, "ovmf_vars.fd")
-    shutil.copyfile(OVMF_VARS, vars_copy)
-    return ["-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+    shutil.copyfile(store, vars_copy)
+    return ["-drive", "if=pflash,format=raw,readonly=on,file=" + code,
             "-drive", "if=pflash,format=raw,file=" + vars_copy]
 
 
@@ -178,6 +180,11 @@ def uboot_booti(ctx):
         cmd += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (cpio, UBOOT_INITRD_ADDR)]
         initrd = "0x%x:0x%x" % (UBOOT_INITRD_ADDR, os.path.getsize(cpio))
     env.append("bootcmd=booti 0x%x %s ${fdtcontroladdr}" % (UBOOT_KERNEL_ADDR, initrd))
+    return cmd + uboot_env(ctx, env)
+
+
+def uboot_env(ctx, env):
+    """U-Boot's environment `env` (lines) in the second flash bank, and no NIC."""
     env_txt = os.path.join(ctx.work, "uboot-env.txt")
     env_img = os.path.join(ctx.work, "uboot-env.img")
     with open(env_txt, "w") as f:
@@ -187,7 +194,7 @@ def uboot_booti(ctx):
         f.truncate(UBOOT_FLASH_SIZE)
     # -bios fills the first flash bank itself; a second -drive for it is refused. No NIC:
     # probing virtio-net costs U-Boot time and nothing here uses the network.
-    return cmd + ["-drive", "if=pflash,format=raw,index=1,file=" + env_img, "-nic", "none"]
+    return ["-drive", "if=pflash,format=raw,index=1,file=" + env_img, "-nic", "none"]
 
 
 # Keel's configuration file on the EFI system partition: the command line and the
@@ -230,3 +237,39 @@ def uefi_app(ctx):
     return machine(ctx) + ovmf(ctx) + [
         "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (["-vga", "none"] if ctx.no_fb else [])
+
+
+def aavmf_app(ctx):
+    """Keel's image as \\EFI\\BOOT\\BOOTAA64.EFI on an ESP with keel.cfg, started by AAVMF.
+
+    `-boot menu=on,splash-time=0` sets the boot manager's timeout to 0 through fw_cfg:
+    without it AAVMF waits 5 s before it boots. AAVMF has a GOP only on ramfb."""
+    esp = esp_dir(ctx, "BOOTAA64.EFI", ctx.image)
+    keel_cfg(ctx, esp)
+    if ctx.esp:
+        shutil.copytree(ctx.esp, esp, dirs_exist_ok=True)
+    return machine(ctx) + SEMIHOSTING + ovmf(ctx, AAVMF_CODE, AAVMF_VARS) + [
+        "-boot", "menu=on,splash-time=0",
+        "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp] + ramfb(ctx)
+
+
+def uboot_bootefi(ctx):
+    """U-Boot's `bootefi ADDR:SIZE ${fdtcontroladdr}` of Keel's image in RAM.
+
+    The image is placed by QEMU's loader device, so no U-Boot command loaded it and the
+    size must be given. The modules and the command line come from keel.cfg on an ESP on
+    a virtio disk, which U-Boot's EFI serves as the loaded image's device: the same way
+    as on AAVMF, with each module's own arguments."""
+    esp = os.path.join(ctx.work, "esp")
+    os.makedirs(esp)
+    keel_cfg(ctx, esp)
+    if ctx.esp:
+        shutil.copytree(ctx.esp, esp, dirs_exist_ok=True)
+    size = os.path.getsize(ctx.image)
+    env = ["bootdelay=0",
+           "bootcmd=virtio scan; bootefi 0x%x:0x%x ${fdtcontroladdr}" % (UBOOT_KERNEL_ADDR, size)]
+    cmd = machine(ctx) + SEMIHOSTING + [
+        "-bios", UBOOT_ARM64,
+        "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (ctx.image, UBOOT_KERNEL_ADDR),
+        "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp]
+    return cmd + ramfb(ctx) + uboot_env(ctx, env)

@@ -12,6 +12,8 @@ GRUB_PC_DIR = "/usr/lib/grub/i386-pc"
 GRUB_EFI_DIR = "/usr/lib/grub/x86_64-efi"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
+AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd"
 
 # What Keel needs on the machine: (what to look for, Debian package). A name with a
 # slash is a file, anything else a program on PATH.
@@ -33,6 +35,7 @@ REQUIREMENTS = [
     (GRUB_EFI_DIR + "/multiboot2.mod", "grub-efi-amd64-bin"),
     ("grub-mkimage", "grub-common"),
     (OVMF_CODE, "ovmf"),
+    (AAVMF_CODE, "qemu-efi-aarch64"),
     ("grub-mkrescue", "grub-common"),
     ("xorriso", "xorriso"),
     ("mformat", "mtools"),

@@ -144,6 +144,16 @@ TARGETS = {t.name: t for t in [
            description="U-Boot (u-boot-qemu qemu_arm64) booti",
            command=loaders.uboot_booti,
            protocol="fdt", loader_prefix="u-boot", fb_source="ramfb", module_args=False),
+    Target("aarch64-uefi", arch="aarch64", board="virt", cpu="cortex-a72", loader="AAVMF",
+           description="AAVMF (UEFI): Keel's own EFI application on an ESP, keel.cfg",
+           command=loaders.aavmf_app, per_target=PER_TARGET_OVMF, faults=("write-rodata",),
+           protocol="uefi", loader_prefix="EDK II", fb_source="gop"),
+    Target("aarch64-uboot-efi", arch="aarch64", board="virt", cpu="cortex-a72",
+           loader="U-Boot EFI",
+           description="U-Boot (u-boot-qemu qemu_arm64) bootefi, keel.cfg on a virtio ESP",
+           command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G"),
+           faults=("write-rodata",),
+           protocol="uefi", loader_prefix="Das U-Boot", fb_source="ramfb"),
 ]}
 
 DEFAULT_TARGET = next(iter(TARGETS))  # the first row

@@ -7,8 +7,20 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-/* The C entry: MMU on, running at KERNEL_VBASE on the boot stack, vectors set, BSS clear. */
-noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el);
+/*
+ * The C entry: MMU on, running at KERNEL_VBASE on the boot stack, vectors set, BSS clear
+ * (or, after the EFI entry, as it left it). efi_handoff_pa is 0 on the Image path.
+ */
+noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el, uint64_t efi_handoff_pa);
+
+/* The EFI side (efi.c, efi_entry.S): see there. */
+uint64_t a64_efi_start(void *image, void *system_table);
+noreturn void a64_efi_leave(uint64_t dtb_pa, uint64_t handoff_pa, uint64_t entry_cycles,
+                            uint64_t phys_base);
+noreturn void a64_efi_main(uint64_t dtb_pa, uint32_t entry_el, uint64_t handoff_pa);
+
+/* Cleans and invalidates [va, va + len) to the point of coherency (entry.S). */
+void a64_dcache_clean_range(uint64_t va, uint64_t len);
 
 /* Called by every exception vector on the exception stack; never returns. */
 noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_t far,
