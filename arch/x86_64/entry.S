@@ -171,6 +171,56 @@ boot_gdt_ptr:
 no_long_mode_msg:
     .asciz "keel: error: cpu: x86_64 long mode and NX are required\r\n"
 
+
+/*
+ * early_fail PTR: the one line at PTR (NUL-terminated) on COM1, 115200 8N1, each byte
+ * after THRE with a bound, then X86_EXIT_UNSUPPORTED_CPU to isa-debug-exit, then a halt.
+ * Port I/O only, no stack: it serves the 32-bit entry (PTR a 32-bit register) and the
+ * 64-bit ones (a 64-bit register) before any table or console of Keel's exists.
+ */
+.macro early_fail ptr
+    mov $X86_COM1 + 1, %dx /* IER: no interrupts */
+    xor %al, %al
+    out %al, %dx
+    mov $X86_COM1 + 3, %dx /* LCR: DLAB */
+    mov $0x80, %al
+    out %al, %dx
+    mov $X86_COM1, %dx /* divisor 1: 115200 baud */
+    mov $1, %al
+    out %al, %dx
+    mov $X86_COM1 + 1, %dx
+    xor %al, %al
+    out %al, %dx
+    mov $X86_COM1 + 3, %dx /* 8N1 */
+    mov $3, %al
+    out %al, %dx
+2:
+    movb (\ptr), %bl
+    test %bl, %bl
+    jz 4f
+    mov $X86_COM1 + 5, %dx /* LSR: wait for THRE, bounded */
+    mov $100000, %ecx
+3:
+    in %dx, %al
+    test $0x20, %al
+    jnz 5f
+    dec %ecx
+    jnz 3b
+5:
+    mov $X86_COM1, %dx
+    mov %bl, %al
+    out %al, %dx
+    inc \ptr
+    jmp 2b
+4:
+    mov $X86_EXIT_UNSUPPORTED_CPU, %eax
+    out %eax, $X86_DEBUG_EXIT_PORT
+6:
+    cli
+    hlt
+    jmp 6b
+.endm
+
 /*
  * Machine state from GRUB (Multiboot2 spec, i386 machine state): EAX = magic,
  * EBX = physical address of the information structure, flat 32-bit CS and data
@@ -293,47 +343,8 @@ x86_entry32:
 
 /* No long mode or no NX: say so on COM1 and leave through isa-debug-exit. */
 no_long_mode:
-    mov $X86_COM1 + 1, %dx /* IER: no interrupts */
-    xor %al, %al
-    out %al, %dx
-    mov $X86_COM1 + 3, %dx /* LCR: DLAB */
-    mov $0x80, %al
-    out %al, %dx
-    mov $X86_COM1, %dx /* divisor 1: 115200 baud */
-    mov $1, %al
-    out %al, %dx
-    mov $X86_COM1 + 1, %dx
-    xor %al, %al
-    out %al, %dx
-    mov $X86_COM1 + 3, %dx /* 8N1 */
-    mov $3, %al
-    out %al, %dx
     mov $no_long_mode_msg, %esi
-2:
-    movb (%esi), %bl
-    test %bl, %bl
-    jz 4f
-    mov $X86_COM1 + 5, %dx /* LSR: wait for THRE, bounded */
-    mov $100000, %ecx
-3:
-    in %dx, %al
-    test $0x20, %al
-    jnz 5f
-    dec %ecx
-    jnz 3b
-5:
-    mov $X86_COM1, %dx
-    mov %bl, %al
-    out %al, %dx
-    inc %esi
-    jmp 2b
-4:
-    mov $X86_EXIT_UNSUPPORTED_CPU, %eax
-    out %eax, $X86_DEBUG_EXIT_PORT
-6:
-    cli
-    hlt
-    jmp 6b
+    early_fail %esi
 
     .code64
 /*
@@ -481,10 +492,16 @@ mb2_efi_high:
     mov %r13, %rsi
     and $-16, %rsp
     call x86_mb2_efi_start
-1:  /* 5-level paging: Keel's boot tables cannot join the firmware's. */
-    cli
-    hlt
-    jmp 1b
+1:  /* 5-level paging: Keel's boot tables cannot join the firmware's. There is nothing to
+     * return to, so the line goes out on COM1 itself. */
+    lea la57_msg(%rip), %rsi
+    early_fail %rsi
+
+    .section .rodata, "a"
+/* In .rodata, not .boot.rodata: the 64-bit entries reach it %rip-relative. */
+la57_msg:
+    .asciz "keel: error: cpu: 5-level paging is on; Keel's boot tables are 4-level\r\n"
+    .text
 
 /*
  * The boot tables of both EFI entries, built and loaded while running at the load
