@@ -9,15 +9,19 @@
 
 #include "acpi.h"
 #include "bytes.h"
+#include "cpus.h"
 
 #define RSDP_V1_SIZE 20u
 #define RSDP_V2_MIN 36u
 #define SDT_HEADER_SIZE 36u
 #define MADT_FIXED 44u /* header, local APIC address, flags */
 #define MADT_LOCAL_APIC 0u
+#define MADT_LAPIC_OVERRIDE 5u
 #define MADT_X2APIC 9u
 #define MADT_LAPIC_SIZE 8u
+#define MADT_OVERRIDE_SIZE 12u
 #define MADT_X2APIC_SIZE 16u
+#define LAPIC_ID_NONE 0xffu /* a Local APIC entry with ID 0xff stands for an x2APIC one */
 #define MADT_ENABLED 1u
 #define MADT_ONLINE_CAPABLE 2u
 
@@ -60,16 +64,21 @@ static int map_sdt(const struct shim_env *env, uint64_t pa, const uint8_t **tabl
     return KEEL_OK;
 }
 
-static void add_cpu(struct boot_info *bi, uint64_t id)
+/*
+ * One processor entry's flags (ACPI 6.5, 5.2.12.2): Enabled means usable now; Online
+ * Capable, meaningful only without Enabled, means the OS may bring it up later. A CPU
+ * with neither is not there and is skipped.
+ */
+static void add_cpu(struct boot_info *bi, uint64_t id, uint32_t madt_flags, uint32_t x2apic)
 {
-    for (uint32_t i = 0; i < bi->cpu_count; i++) {
-        if (bi->cpu_ids[i] == id) {
-            return;
+    if (madt_flags & MADT_ENABLED) {
+        cpus_add(bi, id, BI_CPU_METHOD_ACPI_MADT, BI_CPU_ENABLED | x2apic);
+    } else if (madt_flags & MADT_ONLINE_CAPABLE) {
+        struct bi_cpu *c =
+            cpus_add(bi, id, BI_CPU_METHOD_ACPI_MADT, BI_CPU_ONLINE_CAPABLE | x2apic);
+        if (c != NULL) {
+            c->error = KEEL_E_CPU_DISABLED;
         }
-    }
-    /* CPUs past BI_CPU_MAX are left offline rather than failing the boot. */
-    if (bi->cpu_count < BI_CPU_MAX) {
-        bi->cpu_ids[bi->cpu_count++] = id;
     }
 }
 
@@ -78,6 +87,7 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
     if (len < MADT_FIXED) {
         return KEEL_E_ACPI_TABLE;
     }
+    uint64_t lapic = load_le32(madt + 36);
     uint32_t off = MADT_FIXED;
     while (off < len) {
         if (len - off < 2) {
@@ -93,19 +103,23 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
             if (entry_len < MADT_LAPIC_SIZE) {
                 return KEEL_E_ACPI_TABLE;
             }
-            if (load_le32(e + 4) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)) {
-                add_cpu(bi, e[3]);
+            if (e[3] != LAPIC_ID_NONE) {
+                add_cpu(bi, e[3], load_le32(e + 4), 0);
             }
         } else if (type == MADT_X2APIC) {
             if (entry_len < MADT_X2APIC_SIZE) {
                 return KEEL_E_ACPI_TABLE;
             }
-            if (load_le32(e + 8) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)) {
-                add_cpu(bi, load_le32(e + 4));
+            add_cpu(bi, load_le32(e + 4), load_le32(e + 8), BI_CPU_X2APIC);
+        } else if (type == MADT_LAPIC_OVERRIDE) {
+            if (entry_len < MADT_OVERRIDE_SIZE) {
+                return KEEL_E_ACPI_TABLE;
             }
+            lapic = load_le64(e + 4); /* the 64-bit address replaces the 32-bit one */
         }
         off += entry_len;
     }
+    bi->intc_base = lapic;
     bi->cpu_method = BI_CPU_METHOD_ACPI_MADT;
     return KEEL_OK;
 }

@@ -4,6 +4,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/crc32.h>
+#include <keel/errors.h>
 #include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/timeline.h>
@@ -38,6 +39,16 @@ void keel_summary(const struct boot_info *bi)
     kprintf("keel: %s via %s (%s), %llu MiB RAM, %u modules, %u cpus\n", arch_name,
             bi_protocol_name(bi->protocol), bi->loader, (unsigned long long)(ram >> 20),
             bi->module_count, bi->cpu_count);
+    /* A CPU list Keel could not take whole is said once, never dropped silently. */
+    if (bi->cpu_total > bi->cpu_count) {
+        kprintf("keel: warning: cpus: the firmware lists %u CPUs, boot_info holds %u; %u are "
+                "left offline\n",
+                bi->cpu_total, bi->cpu_count, bi->cpu_total - bi->cpu_count);
+    }
+    if (bi->cpu_error != 0) {
+        kprintf("keel: warning: %s (id 0x%llx); it is added\n", keel_strerror((int)bi->cpu_error),
+                (unsigned long long)bi->cpus[bi->boot_cpu].id);
+    }
     if (!keel_verbose(bi)) {
         return;
     }
