@@ -155,7 +155,9 @@
     X(KEEL_E_CPU_RELEASE_ADDR, "cpus: a spin-table cpu has no valid cpu-release-addr")             \
     X(KEEL_E_PSCI_METHOD, "psci: no /psci node, or its method is neither hvc nor smc")             \
     X(KEEL_E_CPU_BOOT_UNLISTED, "cpus: the boot CPU is not among the CPUs recorded")               \
-    X(KEEL_E_CPU_DISABLED, "cpus: the firmware marks the cpu disabled")
+    X(KEEL_E_CPU_DISABLED, "cpus: the firmware marks the cpu disabled")                            \
+    X(KEEL_E_CPU_START, "cpus: the firmware refused to start the cpu")                             \
+    X(KEEL_E_CPU_UNSUPPORTED, "cpus: this arch cannot start the cpu's method yet")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,
