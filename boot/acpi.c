@@ -9,15 +9,19 @@
 
 #include "acpi.h"
 #include "bytes.h"
+#include "cpus.h"
 
 #define RSDP_V1_SIZE 20u
 #define RSDP_V2_MIN 36u
 #define SDT_HEADER_SIZE 36u
 #define MADT_FIXED 44u /* header, local APIC address, flags */
 #define MADT_LOCAL_APIC 0u
+#define MADT_LAPIC_OVERRIDE 5u
 #define MADT_X2APIC 9u
 #define MADT_LAPIC_SIZE 8u
+#define MADT_OVERRIDE_SIZE 12u
 #define MADT_X2APIC_SIZE 16u
+#define LAPIC_ID_NONE 0xffu /* a Local APIC entry with ID 0xff stands for an x2APIC one */
 #define MADT_ENABLED 1u
 #define MADT_ONLINE_CAPABLE 2u
 /* Arm's GIC CPU interface entry (ACPI 5.1 on): flags at 12, MPIDR at 68. */
@@ -29,6 +33,7 @@
 /* FADT: ARM_BOOT_ARCH (ACPI 5.1 on), bit 0 PSCI compliant, bit 1 PSCI through HVC. */
 #define FADT_ARM_BOOT_ARCH 129u
 #define FADT_PSCI_COMPLIANT 1u
+#define FADT_PSCI_USE_HVC 2u
 
 /* SPCR (Microsoft's Serial Port Console Redirection table): interface type, base GAS. */
 #define SPCR_INTERFACE 36u
@@ -82,16 +87,21 @@ static int map_sdt(const struct shim_env *env, uint64_t pa, const uint8_t **tabl
     return KEEL_OK;
 }
 
-static void add_cpu(struct boot_info *bi, uint64_t id)
+/*
+ * One processor entry's flags (ACPI 6.5, 5.2.12.2): Enabled means usable now; Online
+ * Capable, meaningful only without Enabled, means the OS may bring it up later. A CPU
+ * with neither is not there and is skipped.
+ */
+static void add_cpu(struct boot_info *bi, uint64_t id, uint32_t madt_flags, uint32_t x2apic,
+                    uint32_t method)
 {
-    for (uint32_t i = 0; i < bi->cpu_count; i++) {
-        if (bi->cpu_ids[i] == id) {
-            return;
+    if (madt_flags & MADT_ENABLED) {
+        cpus_add(bi, id, method, BI_CPU_ENABLED | x2apic);
+    } else if (madt_flags & MADT_ONLINE_CAPABLE) {
+        struct bi_cpu *c = cpus_add(bi, id, method, BI_CPU_ONLINE_CAPABLE | x2apic);
+        if (c != NULL) {
+            c->error = KEEL_E_CPU_DISABLED;
         }
-    }
-    /* CPUs past BI_CPU_MAX are left offline rather than failing the boot. */
-    if (bi->cpu_count < BI_CPU_MAX) {
-        bi->cpu_ids[bi->cpu_count++] = id;
     }
 }
 
@@ -100,6 +110,7 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
     if (len < MADT_FIXED) {
         return KEEL_E_ACPI_TABLE;
     }
+    uint64_t lapic = load_le32(madt + 36);
     uint32_t off = MADT_FIXED;
     while (off < len) {
         if (len - off < 2) {
@@ -115,26 +126,33 @@ static int scan_madt(const uint8_t *madt, uint32_t len, struct boot_info *bi)
             if (entry_len < MADT_LAPIC_SIZE) {
                 return KEEL_E_ACPI_TABLE;
             }
-            if (load_le32(e + 4) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)) {
-                add_cpu(bi, e[3]);
+            if (e[3] != LAPIC_ID_NONE) {
+                add_cpu(bi, e[3], load_le32(e + 4), 0, BI_CPU_METHOD_ACPI_MADT);
             }
         } else if (type == MADT_X2APIC) {
             if (entry_len < MADT_X2APIC_SIZE) {
                 return KEEL_E_ACPI_TABLE;
             }
-            if (load_le32(e + 8) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)) {
-                add_cpu(bi, load_le32(e + 4));
+            add_cpu(bi, load_le32(e + 4), load_le32(e + 8), BI_CPU_X2APIC, BI_CPU_METHOD_ACPI_MADT);
+        } else if (type == MADT_LAPIC_OVERRIDE) {
+            if (entry_len < MADT_OVERRIDE_SIZE) {
+                return KEEL_E_ACPI_TABLE;
             }
+            lapic = load_le64(e + 4); /* the 64-bit address replaces the 32-bit one */
         } else if (type == MADT_GICC) {
             if (entry_len < MADT_GICC_SIZE) {
                 return KEEL_E_ACPI_TABLE;
             }
-            if (load_le32(e + 12) & (MADT_ENABLED | MADT_GICC_ONLINE_CAPABLE)) {
-                add_cpu(bi, load_le64(e + 68) & MPIDR_AFFINITY);
-            }
+            /* Arm's CPUs start through PSCI; the FADT says how (acpi_scan). */
+            uint32_t flags = load_le32(e + 12);
+            add_cpu(bi, load_le64(e + 68) & MPIDR_AFFINITY,
+                    (flags & MADT_ENABLED) |
+                        ((flags & MADT_GICC_ONLINE_CAPABLE) != 0 ? MADT_ONLINE_CAPABLE : 0),
+                    0, BI_CPU_METHOD_PSCI);
         }
         off += entry_len;
     }
+    bi->intc_base = lapic;
     bi->cpu_method = BI_CPU_METHOD_ACPI_MADT;
     return KEEL_OK;
 }
@@ -218,10 +236,12 @@ int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi
     if (err == KEEL_OK) {
         err = find_table(rsdp_pa, env, "FACP", &fadt, &fadt_len, NULL);
     }
-    /* Arm: secondary CPUs start through PSCI when the FADT says so (issue 11 reads it). */
+    /* Arm: secondary CPUs start through PSCI when the FADT says so, by HVC or by SMC. */
     if (err == KEEL_OK && fadt != NULL && fadt_len >= FADT_ARM_BOOT_ARCH + 2 &&
         (fadt[FADT_ARM_BOOT_ARCH] & FADT_PSCI_COMPLIANT) != 0) {
         bi->cpu_method = BI_CPU_METHOD_PSCI;
+        bi->psci_conduit =
+            (fadt[FADT_ARM_BOOT_ARCH] & FADT_PSCI_USE_HVC) != 0 ? BI_PSCI_HVC : BI_PSCI_SMC;
     }
     return err;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ACPI table walk that the multiboot2 shim uses to find and count the CPUs in the MADT. */
+/* ACPI table walk that the multiboot2 and UEFI shims use to find the CPUs in the MADT. */
 #ifndef KEEL_BOOT_ACPI_H
 #define KEEL_BOOT_ACPI_H
 
@@ -10,12 +10,15 @@
 
 /*
  * From the RSDP at physical `rsdp_pa`, follows the XSDT (revision >= 2) or the RSDT
- * to the MADT and records the enabled or online-capable Local APIC and x2APIC IDs in
- * bi->cpu_ids (at most BI_CPU_MAX; duplicates once), bi->cpu_count and
- * bi->cpu_method = BI_CPU_METHOD_ACPI_MADT. Every table it reads is checked for
- * signature, length and checksum. When env->phys_ptr cannot reach a table the CPU
- * count stays 0 (unknown) and the call succeeds. Sets bi->rsdp_revision.
- * Returns KEEL_OK, KEEL_E_ACPI_RSDP or KEEL_E_ACPI_TABLE.
+ * to the MADT and records its CPUs in bi->cpus (boot/cpus.h): every Local APIC and
+ * Local x2APIC entry that is Enabled (BI_CPU_ENABLED) or Online Capable
+ * (BI_CPU_ONLINE_CAPABLE, with error KEEL_E_CPU_DISABLED: not started), each APIC ID
+ * once, method BI_CPU_METHOD_ACPI_MADT; entries with neither flag, and Local APIC ID
+ * 0xff, are skipped. bi->intc_base gets the local APIC's base (the Local APIC Address
+ * Override entry's when there is one). Every table it reads is checked for signature,
+ * length and checksum, and every entry for the length of its type. When env->phys_ptr
+ * cannot reach a table no CPU is recorded and the call succeeds. Sets
+ * bi->rsdp_revision. Returns KEEL_OK, KEEL_E_ACPI_RSDP or KEEL_E_ACPI_TABLE.
  */
 int acpi_scan(uint64_t rsdp_pa, const struct shim_env *env, struct boot_info *bi);
 

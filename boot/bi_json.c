@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <keel/boot_info.h>
+#include <keel/errors.h>
 #include <keel/fmt.h>
 #include <keel/report.h>
 
@@ -86,6 +87,45 @@ static void write_framebuffer(const struct sink *s, const struct boot_info *bi,
     sink_printf(s, "}");
 }
 
+/*
+ * The CPU records: "cpu_list" with one entry per record, then the boot CPU's index,
+ * the PSCI conduit, the local APIC's base and, when cpus[] overflowed, how many CPUs
+ * it had no room for.
+ */
+static void write_cpus(const struct sink *s, const struct boot_info *bi)
+{
+    key(s, "cpu_list");
+    sink_printf(s, "[");
+    for (uint32_t i = 0; i < bi->cpu_count && i < BI_CPU_MAX; i++) {
+        const struct bi_cpu *c = &bi->cpus[i];
+        sink_printf(s, "%s{\"id\": ", i == 0 ? "" : ", ");
+        hex(s, c->id);
+        sink_printf(s, ", \"method\": ");
+        sink_json_string(s, bi_cpu_method_name(c->method));
+        if (c->method == BI_CPU_METHOD_SPIN_TABLE) {
+            sink_printf(s, ", \"release_addr\": ");
+            hex(s, c->release_addr);
+        }
+        sink_printf(s, ", \"enabled\": %s", (c->flags & BI_CPU_ENABLED) ? "true" : "false");
+        if (c->error != 0) {
+            sink_printf(s, ", \"error\": ");
+            sink_json_string(s, keel_strerror((int)c->error));
+        }
+        sink_printf(s, "}");
+    }
+    sink_printf(s, "], \"boot_cpu\": %u, \"psci_conduit\": ", (unsigned)bi->boot_cpu);
+    sink_json_string(s, bi_psci_conduit_name(bi->psci_conduit));
+    sink_printf(s, ", \"lapic_base\": ");
+    if (bi->intc_base != 0) {
+        hex(s, bi->intc_base);
+    } else {
+        sink_printf(s, "null");
+    }
+    if (bi->cpu_total > bi->cpu_count) {
+        sink_printf(s, ", \"cpus_left_out\": %u", (unsigned)(bi->cpu_total - bi->cpu_count));
+    }
+}
+
 void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint32_t *module_crc32s,
                    const struct fb_mapping *fbm)
 {
@@ -117,7 +157,8 @@ void bi_json_write(const struct sink *s, const struct boot_info *bi, const uint3
     } else {
         sink_printf(s, "null");
     }
-    sink_printf(s, ", \"cpus\": %u", (unsigned)bi->cpu_count);
+    sink_printf(s, ", \"cpus\": %u, ", (unsigned)bi->cpu_count);
+    write_cpus(s, bi);
     if (bi->efi.system_table != 0) {
         sink_printf(s, ", \"efi\": {\"system_table\": ");
         hex(s, bi->efi.system_table);

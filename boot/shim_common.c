@@ -10,6 +10,7 @@
 #include <keel/memmap.h>
 
 #include "acpi.h"
+#include "cpus.h"
 #include "shim_internal.h"
 
 /*
@@ -100,11 +101,8 @@ int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size
 
 int shim_finish(struct shim_ranges *rs, const struct shim_env *env, struct boot_info *bi)
 {
-    /* A loader that lists no CPUs (no MADT, an empty /cpus) still booted this one. */
-    if (bi->cpu_count == 0) {
-        bi->cpu_count = 1;
-        bi->cpu_ids[0] = env->boot_cpu_id;
-    }
+    /* The boot CPU, wherever the list has it; a list without it gets it (boot/cpus.c). */
+    cpus_finish(bi, env->boot_cpu_id);
     if (env->kernel_size != 0) {
         int err =
             shim_add_range(rs, env->kernel_base, env->kernel_size, BI_MEM_KERNEL, BI_SRC_KERNEL);

@@ -13,6 +13,7 @@
 
 #include "board_fdt.h"
 #include "cpio.h"
+#include "cpus.h"
 #include "devicetree.h"
 #include "shim_internal.h"
 
@@ -101,50 +102,6 @@ static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct 
         }
     }
     return err;
-}
-
-static int find_cpus(const struct fdt *fdt, struct boot_info *bi)
-{
-    struct fdt_path cpus, path;
-    uint32_t child;
-    if (fdt_find_path(fdt, "/cpus", 5, &cpus) != KEEL_OK) {
-        return KEEL_OK;
-    }
-    uint32_t ac, sc;
-    int err = fdt_cells(fdt, cpus.node[1], &ac, &sc);
-    if (err != KEEL_OK) {
-        return err;
-    }
-    for (bool ok = fdt_first_child(fdt, cpus.node[1], &child); ok;
-         ok = fdt_next_sibling(fdt, child, &child)) {
-        struct fdt_prop prop;
-        const char *type;
-        if (!fdt_get_prop(fdt, child, "device_type", &prop) ||
-            (type = fdt_prop_string(&prop)) == NULL || strcmp(type, "cpu") != 0) {
-            continue;
-        }
-        uint64_t mpidr, size;
-        uint32_t count;
-        fdt_path_child(&path, 2, &cpus, child);
-        err = fdt_reg(fdt, &path, 0, &mpidr, &size, &count);
-        if (err != KEEL_OK) {
-            return err == KEEL_E_FDT_NOT_FOUND ? KEEL_E_FDT_PROP : err;
-        }
-        /* CPUs past BI_CPU_MAX are left offline rather than failing the boot. */
-        if (bi->cpu_count < BI_CPU_MAX) {
-            bi->cpu_ids[bi->cpu_count++] = mpidr;
-        }
-        if (bi->cpu_method == BI_CPU_METHOD_NONE &&
-            fdt_get_prop(fdt, child, "enable-method", &prop)) {
-            const char *method = fdt_prop_string(&prop);
-            if (method != NULL && strcmp(method, "psci") == 0) {
-                bi->cpu_method = BI_CPU_METHOD_PSCI;
-            } else if (method != NULL && strcmp(method, "spin-table") == 0) {
-                bi->cpu_method = BI_CPU_METHOD_SPIN_TABLE;
-            }
-        }
-    }
-    return KEEL_OK;
 }
 
 /*
@@ -290,7 +247,7 @@ static int add_initrd_modules(const struct shim_env *env, struct boot_info *bi)
 
 int shim_fdt_devices(const struct fdt *fdt, struct boot_info *bi, struct fb_found *fbs)
 {
-    int err = find_cpus(fdt, bi);
+    int err = fdt_cpus_scan(fdt, bi); /* boot/fdt_cpus.c */
     if (err != KEEL_OK) {
         return err;
     }

@@ -49,7 +49,7 @@ int shim_check_module(const struct shim_ranges *rs, uint64_t base, uint64_t size
 void shim_begin(struct boot_info *bi, uint32_t protocol, const struct shim_env *env);
 
 /*
- * Counts the boot CPU when the loader listed none (env->boot_cpu_id), adds the kernel
+ * Finds the boot CPU in the CPU list (cpus_finish, env->boot_cpu_id), adds the kernel
  * image's range, applies the overlap rule (memmap_check_overlaps) and normalises
  * everything into bi->mem.
  */

@@ -10,6 +10,7 @@
 #include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/shim.h>
+#include <keel/smp.h>
 #include <keel/timeline.h>
 
 /*
@@ -72,7 +73,13 @@ noreturn void keel_main(const struct keel_entry *entry)
     }
     timeline_mark("init");
 
-    /* Secondary CPUs: none are started yet; the identity mappings stay in km. */
+    /* Secondary CPUs, each on its own guarded stack; those that do not come are left out. */
+    struct smp_result smp;
+    err = mm_kernel_stage_done(smp_start(bi, &km, &smp));
+    if (err != KEEL_OK) {
+        fail("smp", err);
+    }
+    timeline_mark("smp");
 
     /* The kernel built on Keel, on Keel's page tables and heap. */
     arch_exit(kernel_main(bi, &km));

@@ -4,8 +4,10 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/crc32.h>
+#include <keel/errors.h>
 #include <keel/mm.h>
 #include <keel/report.h>
+#include <keel/smp.h>
 #include <keel/timeline.h>
 
 /*
@@ -38,6 +40,16 @@ void keel_summary(const struct boot_info *bi)
     kprintf("keel: %s via %s (%s), %llu MiB RAM, %u modules, %u cpus\n", arch_name,
             bi_protocol_name(bi->protocol), bi->loader, (unsigned long long)(ram >> 20),
             bi->module_count, bi->cpu_count);
+    /* A CPU list Keel could not take whole is said once, never dropped silently. */
+    if (bi->cpu_total > bi->cpu_count) {
+        kprintf("keel: warning: cpus: the firmware lists %u CPUs, boot_info holds %u; %u are "
+                "left offline\n",
+                bi->cpu_total, bi->cpu_count, bi->cpu_total - bi->cpu_count);
+    }
+    if (bi->cpu_error != 0) {
+        kprintf("keel: warning: %s (id 0x%llx); it is added\n", keel_strerror((int)bi->cpu_error),
+                (unsigned long long)bi->cpus[bi->boot_cpu].id);
+    }
     if (!keel_verbose(bi)) {
         return;
     }
@@ -47,6 +59,60 @@ void keel_summary(const struct boot_info *bi)
                 (unsigned long long)(r->base + r->size - 1), bi_mem_type_name(r->type),
                 bi_mem_source_name(r->source));
     }
+}
+
+/* What each CPU's kernel_ap_main recorded (keel_report_ap): that it ran, and on which stack. */
+static struct {
+    uint64_t sp;
+    uint32_t ran;
+} ap_seen[BI_CPU_MAX];
+
+void keel_report_ap(const struct cpu *cpu, uint64_t sp)
+{
+    if (cpu->index < BI_CPU_MAX) {
+        ap_seen[cpu->index].sp = sp;
+        __atomic_store_n(&ap_seen[cpu->index].ran, 1, __ATOMIC_RELEASE);
+    }
+}
+
+/*
+ * "cpus_online" and "smp": one entry per CPU whose kernel_ap_main recorded itself, the
+ * boot CPU first. The APs run beside kernel_main, so wait for the ones that checked
+ * in, bounded (they need only a few instructions after their check-in).
+ */
+static void write_smp(const struct sink *s)
+{
+    const struct smp_result *r = smp_result();
+    uint64_t hz = arch_cycles_per_second();
+    uint64_t start = arch_cycles(), bound = hz != 0 ? hz : UINT64_C(1) << 32;
+    uint32_t ran;
+
+    ap_seen[0].sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+    ap_seen[0].ran = 1;
+    do {
+        ran = 0;
+        for (uint32_t i = 0; i < r->count; i++) {
+            uint32_t index = r->cpus[i]->cpu.index;
+            ran += index < BI_CPU_MAX && __atomic_load_n(&ap_seen[index].ran, __ATOMIC_ACQUIRE);
+        }
+    } while (ran < r->online && arch_cycles() - start < bound);
+    sink_printf(s, "\"cpus_online\": %u, \"smp\": [", (unsigned)r->online);
+    const char *sep = "";
+    for (uint32_t i = 0; i < r->count; i++) {
+        const struct cpu *c = &r->cpus[i]->cpu;
+        if (c->index >= BI_CPU_MAX || !__atomic_load_n(&ap_seen[c->index].ran, __ATOMIC_ACQUIRE)) {
+            continue;
+        }
+        sink_printf(
+            s,
+            "%s{\"cpu\": %u, \"id\": \"0x%llx\", \"stack\": \"0x%llx\", "
+            "\"stack_bottom\": \"0x%llx\", \"stack_top\": \"0x%llx\", \"started_ticks\": %llu}",
+            sep, (unsigned)c->index, (unsigned long long)c->id,
+            (unsigned long long)ap_seen[c->index].sp, (unsigned long long)c->stack.bottom.va,
+            (unsigned long long)c->stack.top.va, (unsigned long long)c->started_ticks);
+        sep = ", ";
+    }
+    sink_printf(s, "], \"smp_last_checkin_ticks\": %llu, ", (unsigned long long)r->last_checkin);
 }
 
 void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
@@ -69,7 +135,9 @@ void keel_report(const struct boot_info *bi, const struct kernel_memory *km)
     bi_json_write(s, bi, crcs, mm_fb_mapping());
     sink_printf(s, ", ");
     mm_report_json(s, km);
-    sink_printf(s, ", \"timeline\": [{\"stage\": \"entry\", \"ticks\": 0}");
+    sink_printf(s, ", ");
+    write_smp(s);
+    sink_printf(s, "\"timeline\": [{\"stage\": \"entry\", \"ticks\": 0}");
     for (unsigned i = 0; i < count; i++) {
         sink_printf(s, ", {\"stage\": ");
         sink_json_string(s, t[i].stage);

@@ -10,6 +10,7 @@
 #include <keel/layout.h>
 #include <keel/mm.h>
 #include <keel/report.h>
+#include <keel/smp.h>
 
 #define KERNEL_MAIN_LINE "keel-example: kernel_main"
 
@@ -60,6 +61,13 @@ static void hold(void)
     kprintf("KEEL-HOLD\n");
     while (console_getc() < 0 && arch_cycles() - start < limit) {
     }
+}
+
+/* Each secondary CPU: records that it ran, and on which stack, then parks. */
+void kernel_ap_main(const struct cpu *cpu)
+{
+    keel_report_ap(cpu, (uint64_t)(uintptr_t)__builtin_frame_address(0));
+    arch_cpu_park();
 }
 
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)

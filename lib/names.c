@@ -58,6 +58,19 @@ static const char *const error_messages[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+static const char *const cpu_method_names[] = {
+    [BI_CPU_METHOD_NONE] = "none",
+    [BI_CPU_METHOD_ACPI_MADT] = "acpi-madt",
+    [BI_CPU_METHOD_PSCI] = "psci",
+    [BI_CPU_METHOD_SPIN_TABLE] = "spin-table",
+};
+
+static const char *const psci_conduit_names[] = {
+    [BI_PSCI_NONE] = "none",
+    [BI_PSCI_HVC] = "hvc",
+    [BI_PSCI_SMC] = "smc",
+};
+
 /* Looks `i` up in a sparse table of names; out-of-range and holes read as "unknown". */
 static const char *name_of(const char *const *table, size_t len, uint64_t i)
 {
@@ -82,6 +95,16 @@ const char *bi_protocol_name(uint32_t protocol)
 const char *bi_fb_source_name(uint32_t source)
 {
     return name_of(fb_source_names, ARRAY_LEN(fb_source_names), source);
+}
+
+const char *bi_cpu_method_name(uint32_t method)
+{
+    return name_of(cpu_method_names, ARRAY_LEN(cpu_method_names), method);
+}
+
+const char *bi_psci_conduit_name(uint32_t conduit)
+{
+    return name_of(psci_conduit_names, ARRAY_LEN(psci_conduit_names), conduit);
 }
 
 const char *keel_strerror(int err)

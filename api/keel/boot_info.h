@@ -15,11 +15,11 @@
  */
 
 #define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
-#define BOOT_INFO_VERSION 3u
+#define BOOT_INFO_VERSION 4u
 
 #define BI_MEM_MAX 1024u
 #define BI_MODULE_MAX 256u
-#define BI_CPU_MAX 64u
+#define BI_CPU_MAX 512u
 #define BI_CMDLINE_MAX 4096u
 #define BI_LOADER_MAX 64u
 #define BI_NAME_MAX 256u
@@ -166,11 +166,35 @@ struct bi_efi {
     uint32_t reserved;
 };
 
+/* How a CPU is started (its record's method). NONE: Keel knows no way to start it. */
 enum bi_cpu_method {
     BI_CPU_METHOD_NONE = 0,
-    BI_CPU_METHOD_ACPI_MADT = 1,
-    BI_CPU_METHOD_PSCI = 2,
-    BI_CPU_METHOD_SPIN_TABLE = 3,
+    BI_CPU_METHOD_ACPI_MADT = 1,  /* x86_64: INIT-SIPI-SIPI to the APIC ID the MADT lists */
+    BI_CPU_METHOD_PSCI = 2,       /* aarch64: PSCI CPU_ON through boot_info.psci_conduit */
+    BI_CPU_METHOD_SPIN_TABLE = 3, /* aarch64: the entry written to release_addr, then sev */
+};
+
+/* The PSCI conduit, from the /psci node's method (never guessed from the exception level). */
+enum bi_psci_conduit {
+    BI_PSCI_NONE = 0, /* no /psci node, or a method that is neither "hvc" nor "smc" */
+    BI_PSCI_HVC = 1,
+    BI_PSCI_SMC = 2,
+};
+
+/* bi_cpu.flags */
+#define BI_CPU_ENABLED 1u        /* usable at boot: MADT Enabled, or a cpu node not "fail" */
+#define BI_CPU_ONLINE_CAPABLE 2u /* MADT: not enabled, but may be brought online later */
+#define BI_CPU_X2APIC 4u         /* MADT: listed by a Local x2APIC entry */
+#define BI_CPU_BOOT 8u           /* the CPU the boot runs on (boot_info.boot_cpu) */
+
+/* One CPU the firmware describes. */
+struct bi_cpu {
+    uint64_t id;           /* x86_64: the APIC ID; aarch64: the MPIDR affinity (reg) */
+    uint64_t release_addr; /* spin-table: cpu-release-addr (physical); 0 otherwise */
+    uint32_t method;       /* enum bi_cpu_method */
+    uint32_t flags;        /* BI_CPU_* */
+    uint32_t error;        /* keel_err: why this CPU cannot be started, 0 when it can */
+    uint32_t reserved;
 };
 
 struct boot_info {
@@ -195,10 +219,19 @@ struct boot_info {
     uint64_t rsdp; /* physical address of the ACPI RSDP (or its copy), 0 if none */
     uint32_t rsdp_revision;
 
-    uint32_t cpu_count;  /* CPUs found, including the boot CPU */
-    uint32_t cpu_method; /* enum bi_cpu_method */
-    uint32_t reserved0;
-    uint64_t cpu_ids[BI_CPU_MAX]; /* APIC IDs or MPIDR affinity values */
+    /*
+     * The CPUs, in the order the MADT or /cpus lists them. cpu_total counts every CPU
+     * the firmware described; when it is larger than cpu_count, cpus[] was full and the
+     * rest are left offline (the boot's summary says how many, never silently).
+     */
+    uint32_t cpu_count;    /* records in cpus[], the boot CPU included */
+    uint32_t cpu_total;    /* CPUs described, recorded or not */
+    uint32_t boot_cpu;     /* index in cpus[] of the CPU the boot runs on */
+    uint32_t cpu_method;   /* enum bi_cpu_method of the machine: the first CPU's with one */
+    uint32_t psci_conduit; /* enum bi_psci_conduit (aarch64) */
+    uint32_t cpu_error;    /* keel_err of a CPU list problem the boot survives (a warning), 0 */
+    uint64_t intc_base;    /* x86_64: the local APIC's physical base (MADT); 0 otherwise */
+    struct bi_cpu cpus[BI_CPU_MAX];
 
     struct bi_console console;
     /* QEMU's fw_cfg registers, 0 if none: the ramfb driver's device (drivers/fb/ramfb.c). */
@@ -220,6 +253,7 @@ KEEL_STATIC_ASSERT(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout")
 KEEL_STATIC_ASSERT(sizeof(struct bi_console) == 24, "bi_console layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_efi) == 16, "bi_efi layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_cpu) == 32, "bi_cpu layout");
 KEEL_STATIC_ASSERT(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");
 
 KEEL_BEGIN_DECLS
@@ -229,6 +263,8 @@ const char *bi_mem_type_name(uint32_t type);
 const char *bi_mem_source_name(uint32_t source);
 const char *bi_protocol_name(uint32_t protocol);
 const char *bi_fb_source_name(uint32_t source);
+const char *bi_cpu_method_name(uint32_t method);
+const char *bi_psci_conduit_name(uint32_t conduit);
 
 /* Resets *bi to an empty, valid boot_info (magic, version and size set). */
 void bi_init(struct boot_info *bi);

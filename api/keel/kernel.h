@@ -24,6 +24,26 @@ KEEL_BEGIN_DECLS
  */
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km);
 
+/* A CPU that Keel started, as kernel_ap_main sees it (docs/api.md). */
+struct cpu {
+    uint32_t index; /* 0: the boot CPU; 1, 2, ...: the others, in the firmware's order */
+    uint32_t reserved;
+    uint64_t id;        /* hardware id: the APIC ID, or the MPIDR affinity */
+    struct stack stack; /* the stack it runs on, an unmapped guard page below it */
+    uint64_t
+        started_ticks; /* cycle-counter ticks from Keel's first start request to its check-in */
+};
+
+/*
+ * Provided by the kernel built on Keel, beside kernel_main. Keel calls it once on each
+ * secondary CPU that checked in, before kernel_main runs on the boot CPU or while it
+ * does: on Keel's page tables, on cpu->stack, with its own exception vectors and
+ * exception stack, interrupts off. Nothing of Keel's (the heap, the console) may be
+ * assumed safe to call from several CPUs at once yet. A CPU whose kernel_ap_main
+ * returns is parked (interrupts off, wfi/hlt in a loop).
+ */
+void kernel_ap_main(const struct cpu *cpu);
+
 KEEL_END_DECLS
 
 #endif

@@ -2,6 +2,7 @@
 /* The arm64 Image header and the entry path: EL2 to EL1, boot page tables, MMU on, into C. */
 
 #include <keel/layout.h>
+#include <a64/el2.inc>
 #include <a64/sysreg.h>
 
 /*
@@ -82,23 +83,8 @@ entry_common:
 3:  cmp     x22, #1
     b.eq    at_el1
 
-    /* EL2: make EL1 an AArch64 guest with no traps and drop into it. */
-    mov     x0, #A64_HCR_EL2_RW
-    msr     hcr_el2, x0
-    mrs     x0, cnthctl_el2
-    orr     x0, x0, #A64_CNTHCTL_EL2_EL1_ACCESS
-    msr     cnthctl_el2, x0
-    msr     cntvoff_el2, xzr
-    mov     x0, #A64_CPTR_EL2_DEFAULT
-    msr     cptr_el2, x0
-    ldr     x0, =A64_SCTLR_EL1_RES1
-    msr     sctlr_el1, x0
-    mov     x0, #A64_SPSR_EL1H_DAIF
-    msr     spsr_el2, x0
-    adr     x0, at_el1
-    msr     elr_el2, x0
-    isb
-    eret
+    /* EL2: make EL1 an AArch64 guest with no traps and drop into it (a64/el2.inc). */
+    a64_drop_to_el1 at_el1
 
 at_el1:
     msr     daifset, #0xf

@@ -41,6 +41,24 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
     return mm_init(&kernel_mm, &env, bi, km, phase);
 }
 
+int mm_kernel_stage_done(int err)
+{
+    kernel_mm.allocations = kernel_mm.fail.count;
+    return err == KEEL_E_NO_MEMORY && kernel_mm.fail.failed != 0 ? KEEL_E_ALLOC_INJECTED : err;
+}
+
+bool mm_virt_to_phys(const void *p, uint64_t *pa)
+{
+    struct pt_mapping m;
+    uint64_t va = (uint64_t)(uintptr_t)p;
+
+    if (!arch_query_mapping(&kernel_mm.as->pt, va_init(va), &m)) {
+        return false;
+    }
+    *pa = m.pa.pa + (va - m.va.va);
+    return true;
+}
+
 const void *mm_phys_ptr(uint64_t pa, uint64_t len)
 {
     return mm_phys_ptr_in(&kernel_mm, pa, len);

@@ -5,6 +5,13 @@
 
 #include <keel/kernel.h>
 
+/* Each secondary CPU Keel started comes here; hello has nothing for it, so it returns and is
+ * parked. */
+void kernel_ap_main(const struct cpu *cpu)
+{
+    (void)cpu;
+}
+
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
 {
     /* Built with its Keel, so these agree; a kernel that reads a field checks anyway. */

@@ -123,6 +123,24 @@ void arch_tlb_invalidate(uint64_t va, uint64_t size);
  */
 void arch_fb_reinit(uint64_t console_mmio);
 
+/* ---- Secondary CPUs (common/smp.c calls these; docs/porting.md) ---- */
+
+struct percpu;
+
+/*
+ * Asks CPU `rec` to start at the arch's AP entry, which must reach keel_ap_main(pc) on
+ * pc->cpu.stack.top with the MMU on the kernel's table (the identity mappings of the
+ * memory result are still there), its exception vectors and pc->exception_stack, and
+ * the per-CPU register pointing at pc. Called on the boot CPU after the memory
+ * sequence, once per CPU, never waiting for the CPU itself. Returns KEEL_OK when the
+ * request was made, KEEL_E_CPU_START (the firmware refused: PSCI's error) or
+ * KEEL_E_CPU_UNSUPPORTED (no way on this arch yet).
+ */
+int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct percpu *pc);
+
+/* Parks the running CPU: interrupts off, wfi/hlt in a loop. Never returns. */
+noreturn void arch_cpu_park(void);
+
 /* The name the boot report uses for this arch: "x86_64" or "aarch64". */
 extern const char arch_name[];
 

@@ -149,7 +149,15 @@
     X(KEEL_E_CFG_PATH_LONG, "keel.cfg: a module path is longer than 255 bytes")                    \
     X(KEEL_E_CFG_PATH_NO_NAME, "keel.cfg: a module path ends in a separator")                      \
     X(KEEL_E_CFG_ARGS_LONG, "keel.cfg: a module's arguments are longer than 1023 bytes")           \
-    X(KEEL_E_CFG_TOO_MANY, "keel.cfg: more than 256 modules")
+    X(KEEL_E_CFG_TOO_MANY, "keel.cfg: more than 256 modules")                                      \
+    /* the CPU list (boot/cpus.c, boot/acpi.c, boot/fdt_cpus.c) and their start (common/smp.c) */  \
+    X(KEEL_E_CPU_ENABLE_METHOD, "cpus: a cpu's enable-method is neither psci nor spin-table")      \
+    X(KEEL_E_CPU_RELEASE_ADDR, "cpus: a spin-table cpu has no valid cpu-release-addr")             \
+    X(KEEL_E_PSCI_METHOD, "psci: no /psci node, or its method is neither hvc nor smc")             \
+    X(KEEL_E_CPU_BOOT_UNLISTED, "cpus: the boot CPU is not among the CPUs recorded")               \
+    X(KEEL_E_CPU_DISABLED, "cpus: the firmware marks the cpu disabled")                            \
+    X(KEEL_E_CPU_START, "cpus: the firmware refused to start the cpu")                             \
+    X(KEEL_E_CPU_UNSUPPORTED, "cpus: this arch cannot start the cpu's method yet")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

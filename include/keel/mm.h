@@ -120,6 +120,16 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
 
 /* mm_phys_ptr, mm_free_bytes, kmalloc and kfree are public: keel/memory.h. */
 
+/*
+ * After a later stage's allocations (the CPU start): counts them into the report's
+ * `allocations`, so that the keel.fail_alloc sweep reaches them, and returns `err`,
+ * with a NULL that keel.fail_alloc made named KEEL_E_ALLOC_INJECTED.
+ */
+int mm_kernel_stage_done(int err);
+
+/* The physical address behind a kernel pointer (heap, image, stack), through the live table. */
+bool mm_virt_to_phys(const void *p, uint64_t *pa);
+
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);
 

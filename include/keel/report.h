@@ -39,4 +39,12 @@ void keel_summary(const struct boot_info *bi);
 struct kernel_memory;
 void keel_report(const struct boot_info *bi, const struct kernel_memory *km);
 
+/*
+ * For a kernel_ap_main: records that `cpu` ran it, with the stack pointer it saw, for
+ * the report's "smp" list (the example kernel calls it; keel_report waits, bounded,
+ * for every CPU that checked in).
+ */
+struct cpu;
+void keel_report_ap(const struct cpu *cpu, uint64_t sp);
+
 #endif

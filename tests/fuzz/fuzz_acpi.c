@@ -32,8 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct shim_env env = {.phys_ptr = fuzz_phys_ptr, .ctx = &b};
     memset(&bi, 0, sizeof(bi));
     (void)acpi_scan(MEM_PA, &env, &bi);
-    if (bi.cpu_count > BI_CPU_MAX) {
+    if (bi.cpu_count > BI_CPU_MAX || bi.cpu_total < bi.cpu_count) {
         __builtin_trap();
+    }
+    for (uint32_t i = 0; i < bi.cpu_count; i++) {
+        for (uint32_t j = 0; j < i; j++) {
+            if (bi.cpus[i].id == bi.cpus[j].id) {
+                __builtin_trap(); /* each APIC ID once */
+            }
+        }
+        if ((bi.cpus[i].flags & (BI_CPU_ENABLED | BI_CPU_ONLINE_CAPABLE)) == 0) {
+            __builtin_trap(); /* a CPU with neither flag is not recorded */
+        }
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <keel/boot_info.h>
 #include <keel/shim.h>
 
+#include "cpus.h"
 #include "devicetree.h"
 
 #define DTB_PA 0x40000000u
@@ -54,6 +55,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < fdt.rsv_count; i++) {
             uint64_t base, sz;
             fdt_memreserve(&fdt, i, &base, &sz);
+        }
+        /* The /cpus and /psci reader on its own, whatever the rest of the tree is. */
+        static struct boot_info cbi;
+        memset(&cbi, 0, sizeof(cbi));
+        (void)fdt_cpus_scan(&fdt, &cbi);
+        cpus_finish(&cbi, 0);
+        if (cbi.cpu_count == 0 || cbi.cpu_count > BI_CPU_MAX || cbi.boot_cpu >= cbi.cpu_count ||
+            cbi.cpus[cbi.boot_cpu].id != 0 || cbi.cpu_total < cbi.cpu_count) {
+            __builtin_trap();
+        }
+        for (uint32_t i = 0; i < cbi.cpu_count; i++) {
+            const struct bi_cpu *c = &cbi.cpus[i];
+            /* The boot CPU is running already: cpus_finish clears its reason. */
+            if (!(c->flags & BI_CPU_BOOT) &&
+                ((c->method == BI_CPU_METHOD_SPIN_TABLE && c->error == 0 && c->release_addr == 0) ||
+                 (c->method == BI_CPU_METHOD_PSCI && c->error == 0 &&
+                  cbi.psci_conduit == BI_PSCI_NONE))) {
+                __builtin_trap(); /* a CPU without a way to start it always says why */
+            }
         }
     }
     struct blob b = {data, size};

@@ -149,7 +149,8 @@ static void qemu_tables(const char *path)
 {
     size_t len;
     uint8_t *data = test_read_file(path, &len);
-    const char *smp = strstr(path, "smp");
+    const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    const char *smp = strstr(base, "smp");
 
     CHECK(len <= MEM_SIZE && smp != NULL);
     memset(mem, 0, MEM_SIZE);
@@ -157,10 +158,15 @@ static void qemu_tables(const char *path)
     CHECK_ERR(scan(), KEEL_OK);
     CHECK(bi.cpu_method == BI_CPU_METHOD_ACPI_MADT);
     CHECK(smp != NULL && bi.cpu_count == (uint32_t)atoi(smp + 3));
-    CHECK(bi.rsdp_revision == (strstr(path, "xsdt") != NULL ? 2u : 0u));
+    CHECK(bi.rsdp_revision == (strstr(base, "xsdt") != NULL ? 2u : 0u));
     for (uint32_t i = 0; i < bi.cpu_count; i++) {
-        CHECK(bi.cpu_ids[i] == i); /* QEMU numbers its APIC IDs from 0 */
+        CHECK(bi.cpus[i].id == i); /* QEMU numbers its APIC IDs from 0 */
+        CHECK(bi.cpus[i].flags == BI_CPU_ENABLED && bi.cpus[i].error == 0);
+        CHECK(bi.cpus[i].method == BI_CPU_METHOD_ACPI_MADT);
     }
+    /* "maxcpus" lists the hot-pluggable slots too, with neither Enabled nor Online Capable. */
+    CHECK(bi.cpu_total == bi.cpu_count);
+    CHECK(bi.intc_base == 0xfee00000);
     printf("%s: %u cpus, RSDP revision %u\n", path, bi.cpu_count, bi.rsdp_revision);
     free(data);
 }
@@ -179,8 +185,31 @@ int main(int argc, char **argv)
     rsdp(2);
     CHECK_ERR(scan(), KEEL_OK);
     CHECK(bi.cpu_count == 4 && bi.cpu_method == BI_CPU_METHOD_ACPI_MADT);
-    CHECK(bi.cpu_ids[0] == 0 && bi.cpu_ids[1] == 1 && bi.cpu_ids[2] == 3 && bi.cpu_ids[3] == 300);
-    CHECK(bi.rsdp_revision == 2);
+    CHECK(bi.cpus[0].id == 0 && bi.cpus[1].id == 1 && bi.cpus[2].id == 3 && bi.cpus[3].id == 300);
+    CHECK(bi.rsdp_revision == 2 && bi.intc_base == 0xfee00000);
+    /* Enabled, and Online Capable without Enabled (kept, never started); x2APIC marked. */
+    CHECK(bi.cpus[0].flags == BI_CPU_ENABLED && bi.cpus[1].flags == BI_CPU_ENABLED);
+    CHECK(bi.cpus[2].flags == BI_CPU_ONLINE_CAPABLE && bi.cpus[2].error == KEEL_E_CPU_DISABLED);
+    CHECK(bi.cpus[3].flags == (BI_CPU_ENABLED | BI_CPU_X2APIC) && bi.cpus[3].error == 0);
+    CHECK(bi.cpu_total == 4); /* the x2APIC entry for APIC ID 0 is the same CPU again */
+
+    /* The Local APIC Address Override, and a Local APIC entry with ID 0xff (skipped). */
+    uint32_t mlen = madt(cpus, 7);
+    uint8_t *o = at(MADT_PA) + mlen;
+    o[0] = 5;
+    o[1] = 12;
+    put64(o + 4, 0x1fee00000ull);
+    o[12] = 0;
+    o[13] = 8;
+    o[15] = 0xff;
+    put32(o + 16, 1);
+    sdt(MADT_PA, "APIC", mlen + 20);
+    CHECK_ERR(scan(), KEEL_OK);
+    CHECK(bi.intc_base == 0x1fee00000ull && bi.cpu_count == 4);
+    o[1] = 11; /* an override too short for its address */
+    sdt(MADT_PA, "APIC", mlen + 20);
+    CHECK_ERR(scan(), KEEL_E_ACPI_TABLE);
+    madt(cpus, 7);
 
     /* Revision 0 goes through the RSDT; break the XSDT to prove it is not read. */
     rsdp(0);
@@ -243,14 +272,17 @@ int main(int argc, char **argv)
     roots();
     rsdp(2);
 
-    /* More CPUs than boot_info holds: the first BI_CPU_MAX are kept. */
-    struct cpu many[80];
-    for (unsigned i = 0; i < 80; i++) {
+    /* More CPUs than boot_info holds: the first BI_CPU_MAX are kept, the rest counted. */
+    static struct cpu many[BI_CPU_MAX + 20];
+    for (unsigned i = 0; i < BI_CPU_MAX + 20; i++) {
         many[i] = (struct cpu){9, 1000 + i, 1};
     }
-    madt(many, 80);
+    madt(many, BI_CPU_MAX + 20); /* 8.6 KiB: over the FACP, which the walk skips */
     CHECK_ERR(scan(), KEEL_OK);
-    CHECK(bi.cpu_count == BI_CPU_MAX && bi.cpu_ids[BI_CPU_MAX - 1] == 1000 + BI_CPU_MAX - 1);
+    CHECK(bi.cpu_count == BI_CPU_MAX && bi.cpus[BI_CPU_MAX - 1].id == 1000 + BI_CPU_MAX - 1);
+    CHECK(bi.cpu_total == BI_CPU_MAX + 20);
+    memset(at(MADT_PA), 0, 0x3000);
+    roots();
 
     /* Random damage to every table must never read out of bounds. */
     madt(cpus, 7);

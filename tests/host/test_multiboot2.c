@@ -196,7 +196,7 @@ static void synthetic_ok(void)
     CHECK(bi.rsdp != 0 && bi.rsdp > INFO_PA && bi.rsdp < INFO_PA + b->len);
     CHECK(bi.rsdp_revision == 0);
     /* The RSDT is not reachable through this phys_ptr: only the boot CPU is counted. */
-    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0);
+    CHECK(bi.cpu_count == 1 && bi.cpus[0].id == 0 && bi.boot_cpu == 0 && bi.cpu_error == 0);
     const struct bi_mem_range *k = find_range(BI_MEM_KERNEL);
     CHECK(k != NULL && k->base == KERNEL_BASE && k->size == KERNEL_SIZE);
     const struct bi_mem_range *info = find_range(BI_MEM_BOOT_INFO);

@@ -39,6 +39,8 @@ static const void *host_phys_ptr(void *ctx, uint64_t pa, uint64_t len)
 }
 
 static struct boot_info bi;
+/* The MPIDR the shim is told it runs on: 0x101 sits last in cells64's list; QEMU's CPU 0 is 0. */
+static uint64_t boot_id = 0x101;
 static uint8_t *initrd;
 static size_t initrd_len;
 
@@ -49,7 +51,7 @@ static int run(const void *dtb, size_t len, bool with_initrd, uint64_t kernel_ba
         .kernel_base = kernel_base,
         .kernel_size = 0x100000,
         .entry_state = 1,
-        .boot_cpu_id = 0x101,
+        .boot_cpu_id = boot_id,
         .phys_ptr = host_phys_ptr,
         .ctx = &mem,
     };
@@ -97,8 +99,12 @@ static void cells32(const uint8_t *dtb, size_t len)
     check_modules();
     /* serial0 is /soc/serial@7e201000, which the soc's ranges put at 0x3f201000. */
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x3f201000);
-    CHECK(bi.cpu_count == 2 && bi.cpu_method == BI_CPU_METHOD_SPIN_TABLE);
-    CHECK(bi.cpu_ids[0] == 0 && bi.cpu_ids[1] == 1);
+    CHECK(bi.cpu_method == BI_CPU_METHOD_SPIN_TABLE);
+    CHECK(bi.cpus[0].id == 0 && bi.cpus[1].id == 1);
+    CHECK(bi.cpus[0].release_addr == 0xd8 && bi.cpus[1].release_addr == 0xe0);
+    /* The boot CPU (0x101) is not among them: added, and said once. */
+    CHECK(bi.cpu_count == 3 && bi.cpu_total == 3 && bi.boot_cpu == 2 && bi.cpus[2].id == 0x101);
+    CHECK(bi.cpu_error == KEEL_E_CPU_BOOT_UNLISTED);
     /* Its simple-framebuffer lies in RAM that nothing reserves: refused, the RAM stays usable. */
     CHECK(bi.framebuffer.source == BI_FB_NONE && bi.framebuffer_error == KEEL_E_FB_PLACEMENT);
     CHECK(range_is(0x40000000, BI_MEM_RESERVED, BI_SRC_FDT_MEMRESERVE));
@@ -125,7 +131,9 @@ static void cells64(const uint8_t *dtb, size_t len)
     check_modules();
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x9000000);
     CHECK(bi.cpu_count == 4 && bi.cpu_method == BI_CPU_METHOD_PSCI);
-    CHECK(bi.cpu_ids[2] == 0x100 && bi.cpu_ids[3] == 0x101);
+    CHECK(bi.cpus[2].id == 0x100 && bi.cpus[3].id == 0x101);
+    CHECK(bi.boot_cpu == 3 && (bi.cpus[3].flags & BI_CPU_BOOT) && bi.cpu_error == 0);
+    CHECK(bi.psci_conduit == BI_PSCI_HVC);
     /* r5g6b5 is parsed, but the console draws 24 and 32 bpp only: refused. */
     CHECK(bi.framebuffer.source == BI_FB_NONE && bi.framebuffer_error == KEEL_E_FB_FORMAT);
     CHECK(range_is(0x100000000, BI_MEM_USABLE, BI_SRC_FDT_MEMORY));
@@ -142,7 +150,7 @@ static void minimal(const uint8_t *dtb, size_t len)
     CHECK(strcmp(bi.loader, "qemu") == 0 && bi.cmdline[0] == '\0');
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x1c090000);
     /* minimal has no /cpus: the boot CPU is counted, with the id the shim was given. */
-    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+    CHECK(bi.cpu_count == 1 && bi.cpus[0].id == 0x101 && bi.boot_cpu == 0 && bi.cpu_error == 0);
     CHECK(bi.module_count == 0 && bi.initrd_base == 0);
     CHECK(range_is(0x80000000, BI_MEM_USABLE, BI_SRC_FDT_MEMORY));
     CHECK(range_is(0x80200000, BI_MEM_KERNEL, BI_SRC_KERNEL));
@@ -151,7 +159,9 @@ static void minimal(const uint8_t *dtb, size_t len)
 /* QEMU virt: the file name says the memory size and the CPU count. */
 static void qemu_virt(const char *path, const uint8_t *dtb, size_t len)
 {
+    boot_id = 0;
     CHECK_ERR(run(dtb, len, false, 0x40200000), KEEL_OK);
+    boot_id = 0x101;
     uint64_t mem = test_qemu_dtb_ram(path);
     uint32_t cpus = strstr(path, "-smp4-") ? 4 : 1;
     uint64_t total = 0;
@@ -160,8 +170,10 @@ static void qemu_virt(const char *path, const uint8_t *dtb, size_t len)
     }
     CHECK(total == mem);
     CHECK(bi.mem[0].base == DTB_PA && bi.mem[0].type == BI_MEM_BOOT_INFO);
-    CHECK(bi.cpu_count == cpus);
-    CHECK(cpus == 1 || bi.cpu_method == BI_CPU_METHOD_PSCI);
+    CHECK(bi.cpu_count == cpus && bi.boot_cpu == 0 && bi.cpu_error == 0);
+    /* QEMU names an enable-method only from -smp 2 on; /psci is always there. */
+    CHECK(bi.cpu_method == (cpus > 1 ? BI_CPU_METHOD_PSCI : BI_CPU_METHOD_NONE));
+    CHECK(bi.psci_conduit != BI_PSCI_NONE);
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x9000000);
     CHECK(strcmp(bi.loader, "qemu") == 0);
     printf("%s: %u ranges, %u cpus, console 0x%llx\n", path, bi.mem_count, bi.cpu_count,
@@ -233,12 +245,12 @@ static void damaged(const uint8_t *dtb)
     c = edit_copy(dtb);
     fdt_del_node(c, fdt_path_offset(c, "/cpus"));
     expect_edit(c, true, KEEL_OK, "no /cpus");
-    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+    CHECK(bi.cpu_count == 1 && bi.cpus[0].id == 0x101);
     c = edit_copy(dtb);
     fdt_del_node(c, fdt_path_offset(c, "/cpus/cpu@0"));
     fdt_del_node(c, fdt_path_offset(c, "/cpus/cpu@1"));
     expect_edit(c, true, KEEL_OK, "an empty /cpus");
-    CHECK(bi.cpu_count == 1 && bi.cpu_ids[0] == 0x101);
+    CHECK(bi.cpu_count == 1 && bi.cpus[0].id == 0x101);
 
     /* The next shim starts with no detail. */
     c = edit_copy(dtb);

@@ -142,7 +142,7 @@ static void good_boot(void)
     good_handoff();
     CHECK_ERR(run(KERNEL_BASE, KERNEL_SIZE), KEEL_OK);
     CHECK(bi.protocol == BI_PROTO_UEFI && bi.entry_state == BI_X86_LONG64);
-    CHECK(bi.version == 3 && strcmp(bi.loader, "EDK II") == 0);
+    CHECK(bi.version == BOOT_INFO_VERSION && strcmp(bi.loader, "EDK II") == 0);
     CHECK(strcmp(bi.cmdline, "console=ttyS0 keel-test") == 0);
     CHECK(bi.efi.system_table == 0x1f5eb018 && bi.efi.exit_attempts == 2);
     CHECK(bi.info_base == ARENA_PA && bi.info_size == sizeof(struct efi_handoff));

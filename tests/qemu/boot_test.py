@@ -38,6 +38,7 @@ def run_keel(a, modules, cmdline, extra):
            "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
     cmd += ["--kernel", a.kernel] if a.kernel else []
     cmd += ["--esp", a.esp] if a.esp else []
+    cmd += ["--smp", str(a.smp)] if a.smp else []
     for path in modules:
         cmd += ["--module", path]
     if extra:
@@ -123,6 +124,8 @@ def good_boot(a):
     check(all(b1 + s1 <= b2 for (b1, s1), (b2, _) in zip(ranges, ranges[1:])),
           "memory map is sorted and disjoint", failures)
     check(r["cpus"] >= 1, "at least one CPU found (%d)" % r["cpus"], failures)
+    if a.smp:
+        check_smp(r, out, a.smp, failures)
     for fact in a.expect_report:
         key, _, want = fact.partition("=")
         got = r
@@ -180,6 +183,25 @@ def check_mm(r, failures):
 
 
 FAILURE_PREFIXES = ("keel: error: ", "keel: exception: ", "keel: panic: ", "keel: fault: ")
+
+
+def check_smp(r, out, n, failures):
+    """-smp N: every CPU found, started, on a stack of its own inside its guarded slot."""
+    check(r["cpus"] == n, "%d CPUs found (got %d)" % (n, r["cpus"]), failures)
+    check(r["cpus_online"] == n, "%d CPUs online (got %d)" % (n, r["cpus_online"]), failures)
+    smp = r["smp"]
+    check(sorted(c["cpu"] for c in smp) == list(range(n)),
+          "kernel_ap_main ran on cpus 1..%d (%s)" % (n - 1, [c["cpu"] for c in smp]), failures)
+    check(len({c["id"] for c in smp}) == len(smp), "distinct hardware ids", failures)
+    for c in smp:
+        sp, lo, hi = int(c["stack"], 16), int(c["stack_bottom"], 16), int(c["stack_top"], 16)
+        check(lo < sp <= hi, "cpu %d runs inside its own stack" % c["cpu"], failures)
+        check(c["cpu"] == 0 or c["started_ticks"] > 0, "cpu %d has a check-in time" % c["cpu"],
+              failures)
+    slots = sorted((int(c["stack_bottom"], 16), int(c["stack_top"], 16)) for c in smp)
+    check(all(t1 <= b2 for (_, t1), (b2, _) in zip(slots, slots[1:])), "the stacks are disjoint",
+          failures)
+    check("did not start" not in out, "no CPU was left out", failures)
 
 
 def fail_alloc_sweep(a):
@@ -245,6 +267,7 @@ def main():
     p.add_argument("--cmdline-words", type=int, default=0,
                    help="a good boot whose command line has this many more words")
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
+    p.add_argument("--smp", type=int, default=0, help="`keel run --smp N`, and check all N run")
     p.add_argument("--expect-warning", help="a good boot that prints this warning")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args

@@ -5,7 +5,10 @@ board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not ch
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
-                                         | no-cpus
+                                         | no-cpus | cpu-bad-mpidr
+
+cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR no CPU
+has (0x77).
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
 the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it). The
@@ -46,8 +49,9 @@ def main():
     qemu, kind, out = sys.argv[1:4]
     tmp = tempfile.mkdtemp()
     dumped = os.path.join(tmp, "virt.dtb")
+    smp = ["-smp", "2"] if kind == "cpu-bad-mpidr" else []
     subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", "cortex-a72",
-                    "-m", "512M", "-display", "none"], check=True,
+                    "-m", "512M", "-display", "none"] + smp, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     d = bytearray(open(dumped, "rb").read())
     off_struct, _, off_rsvmap = struct.unpack(">3I", d[8:20])
@@ -72,6 +76,13 @@ def main():
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=(dts[:start] + dts[end:]).encode(),
                                      stdout=subprocess.PIPE).stdout)
+    elif kind == "cpu-bad-mpidr":
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        reg = dts.index("reg = <0x01>;", dts.index("cpu@1 {"))
+        dts = dts[:reg] + "reg = <0x77>;" + dts[reg + len("reg = <0x01>;"):]
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
     elif kind in EDITS:
         dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
                              stdout=subprocess.PIPE).stdout.decode()

@@ -19,7 +19,7 @@ configures again when one of them changes.
 import os
 import sys
 
-from .targets import EXIT_BAD_INPUT, TARGETS, generated, targets_of
+from .targets import EXIT_BAD_INPUT, SMP_ARCH_VARIANTS, TARGETS, generated, targets_of
 
 TIMEOUT = 300
 
@@ -74,6 +74,16 @@ def tests_of(arch):
                 tests.append(Test("boot-%s-%s" % (t.name, memory), t, ["--memory", memory]))
         if "long-cmdline" in t.per_target:
             tests.append(Test("boot-%s-long-cmdline" % t.name, t, ["--cmdline-words", "600"]))
+    # Secondary CPUs: each row's -smp sizes (its `smp` field), then -smp 8 and the arch's
+    # machine variants on the first row, as long as that row starts CPUs at all.
+    for t in targets:
+        for n in t.smp:
+            tests.append(Test("boot-%s-smp%d" % (t.name, n), t, ["--smp", str(n), "--no-fb"]))
+    if main.smp:
+        tests.append(Test("boot-%s-smp8" % main.name, main, ["--smp", "8", "--no-fb"]))
+        for suffix, qemu_args in SMP_ARCH_VARIANTS.get(arch, ()):
+            tests.append(Test("boot-%s-smp4-%s" % (main.name, suffix), main,
+                              ["--smp", "4", "--no-fb", "--"] + qemu_args))
     # One too long for the boot_info is refused in one line that says how long it was.
     tests.append(Test("bad-cmdline-%s" % main.name, main, ["--cmdline-words", "700"] + expect_failure(
         "cmdline: the kernel command line is too long: 'keel-test w0000 w0001 w0...' is 4209 "

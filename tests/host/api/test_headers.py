@@ -30,8 +30,13 @@ int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
     }
     return KEEL_EXIT_OK;
 }
+
+void kernel_ap_main(const struct cpu *cpu)
+{
+    kprintf("%u %llu\\n", cpu->index, (unsigned long long)cpu->stack.top.va);
+}
 """
-C_SYMBOLS = {"kernel_main": "T", "kmalloc": "U", "kfree": "U", "kprintf": "U", "arch_exit": "U"}
+C_SYMBOLS = {"kernel_main": "T", "kernel_ap_main": "T", "kmalloc": "U", "kfree": "U", "kprintf": "U", "arch_exit": "U"}
 
 
 def compile_one(compiler, lang, std, source, workdir, api, obj=None):

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64's CPU start hooks: parking; INIT-SIPI-SIPI is not written yet (issue 11, step 4). */
+#include <keel/errors.h>
+#include <keel/smp.h>
+
+int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct percpu *pc)
+{
+    (void)bi;
+    (void)rec;
+    (void)pc;
+    return KEEL_E_CPU_UNSUPPORTED;
+}
+
+noreturn void arch_cpu_park(void)
+{
+    for (;;) {
+        __asm__ volatile("cli\n\thlt" : : : "memory");
+    }
+}
