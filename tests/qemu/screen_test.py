@@ -67,9 +67,16 @@ def main():
         # follows it. A UEFI memory map makes a summary and report longer than the screen,
         # so what must still be on screen is the summary's last line: text drawn through
         # the early mapping, kept across the switch (and scrolled through the new one).
+        # On a small screen (AAVMF's 800x600 GOP) the report alone can fill more than the
+        # screen: the early text has then scrolled off through the new mapping, which the
+        # pixel comparison below covers, and this check has nothing left to look at.
         last_early = text.rfind("\n", 0, text.find("KEEL-REPORT ") - 1) + 1
-        check(rows_used(text[last_early:], cols) <= rows,
-              "text drawn before the switch is still on screen")
+        used = rows_used(text[last_early:], cols)
+        if used <= rows:
+            check(True, "text drawn before the switch is still on screen")
+        else:
+            print("note: the report takes %d of %d rows: the text drawn before the switch "
+                  "scrolled off" % (used, rows))
         text_path = os.path.join(tmp, "console.txt")
         with open(text_path, "w") as f:
             f.write(text)
