@@ -177,14 +177,7 @@ static void pt_table_free(struct page_table *pt, paddr_t pa)
 
 static bool pt_table_empty(const struct page_table *pt, int level, paddr_t pa)
 {
-    volatile pte_t *t = pt_table_at(pt, pa);
-
-    for (unsigned i = 0; i < PT_ENTRIES; i++) {
-        if (pte_is_valid(level, t[i])) {
-            return false;
-        }
-    }
-    return true;
+    return pt_next_valid(pt_table_at(pt, pa), level, 0, PT_ENTRIES) == PT_ENTRIES;
 }
 
 static void pt_invalidate(const struct page_table *pt, uint64_t off, uint64_t size)
