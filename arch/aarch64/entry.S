@@ -121,9 +121,13 @@ at_el1:
     mov     x1, x24
     bl      dcache_inval_range
 
-    mov     x0, x23
+    mov     x0, x23                 /* whole pages: 64 bytes per step */
     add     x1, x23, x24
-1:  stp     xzr, xzr, [x0], #16
+1:  stp     xzr, xzr, [x0]
+    stp     xzr, xzr, [x0, #16]
+    stp     xzr, xzr, [x0, #32]
+    stp     xzr, xzr, [x0, #48]
+    add     x0, x0, #64
     cmp     x0, x1
     b.lo    1b
 
