@@ -26,8 +26,9 @@ uint32_t fbcon_pack_rgb(const struct bi_framebuffer *fb, uint8_t r, uint8_t g, u
 
 /*
  * The fills and the scroll copy store through volatile pointers on purpose: the
- * compiler would otherwise turn these loops into calls to memset and memmove, which
- * in the kernel are byte loops (lib/string.c). Here they stay word stores.
+ * compiler would otherwise turn these loops into calls to memset and memmove
+ * (lib/string.c), which promise nothing about the width of each store. Here they stay
+ * word stores.
  */
 /*
  * npix background pixels at 32 bpp from a 4-byte aligned dst: two pixels per 64-bit store,
