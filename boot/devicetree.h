@@ -11,6 +11,13 @@
 #define FDT_MAX_DEPTH 32u
 
 /*
+ * Nodes whose subtree's end fdt_init records, in document order: enough for every board
+ * tree seen so far (QEMU's virt has about 60 nodes). Past them, a sibling is found by
+ * walking the subtree token by token, as for every node before this index existed.
+ */
+#define FDT_END_INDEX_MAX 256u
+
+/*
  * A blob that passed fdt_init. Every token, name, property and string offset in it
  * was checked once, so the accessors below can walk it without failing.
  */
@@ -25,6 +32,15 @@ struct fdt {
     uint32_t strings_size;
     const uint8_t *rsv; /* the memory-reservation block */
     uint32_t rsv_count; /* entries before the terminating one */
+    /*
+     * The first end_count nodes (structure offsets, ascending) and, for each, the offset
+     * just past its FDT_END_NODE: fdt_next_sibling's skip over a subtree, found by a
+     * binary search instead of a walk over every token below the node. Filled by
+     * fdt_init's one pass over the structure, from tokens it has just checked.
+     */
+    uint32_t end_count;
+    uint32_t end_node[FDT_END_INDEX_MAX];
+    uint32_t end_after[FDT_END_INDEX_MAX];
 };
 
 /*

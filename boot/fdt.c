@@ -130,9 +130,11 @@ static int check_structure(struct fdt *fdt)
     uint32_t depth = 0;
     bool root_done = false;
     bool has_child[FDT_MAX_DEPTH + 1];
+    uint32_t open_index[FDT_MAX_DEPTH + 1]; /* each open node's end_node slot, or none */
     uint32_t off = 0;
 
     memset(has_child, 0, sizeof(has_child));
+    fdt->end_count = 0;
     while (size - off >= 4) {
         uint32_t token = load_be32(s + off);
         switch (token) {
@@ -147,6 +149,11 @@ static int check_structure(struct fdt *fdt)
             has_child[depth] = true;
             depth++;
             has_child[depth] = false;
+            open_index[depth] = FDT_END_INDEX_MAX;
+            if (fdt->end_count < FDT_END_INDEX_MAX) {
+                open_index[depth] = fdt->end_count;
+                fdt->end_node[fdt->end_count++] = off;
+            }
             uint64_t next = (uint64_t)off + 4 + (uint64_t)name_len + 1;
             if (next > size) {
                 return KEEL_E_FDT_STRUCTURE;
@@ -157,6 +164,9 @@ static int check_structure(struct fdt *fdt)
         case FDT_END_NODE:
             if (depth == 0) {
                 return KEEL_E_FDT_STRUCTURE;
+            }
+            if (open_index[depth] < FDT_END_INDEX_MAX) {
+                fdt->end_after[open_index[depth]] = off + 4;
             }
             depth--;
             root_done = depth == 0;
@@ -318,24 +328,47 @@ bool fdt_first_child(const struct fdt *fdt, uint32_t node, uint32_t *child)
     }
 }
 
+/* The offset just past `node`'s FDT_END_NODE when fdt_init recorded it; false otherwise. */
+static bool indexed_end(const struct fdt *fdt, uint32_t node, uint32_t *after)
+{
+    uint32_t lo = 0, hi = fdt->end_count;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fdt->end_node[mid] < node) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == fdt->end_count || fdt->end_node[lo] != node) {
+        return false;
+    }
+    *after = fdt->end_after[lo];
+    return true;
+}
+
 bool fdt_next_sibling(const struct fdt *fdt, uint32_t node, uint32_t *sibling)
 {
     uint32_t off = node;
     uint32_t depth = 0;
-    /* Skip the node's whole subtree; fdt_init bounded its nesting. */
-    for (;;) {
-        uint32_t next;
-        uint32_t token = token_at(fdt, off, &next);
-        off = next;
-        if (token == FDT_BEGIN_NODE) {
-            depth++;
-        } else if (token == FDT_END_NODE) {
-            if (depth <= 1) {
-                break;
+
+    /* Skip the node's whole subtree: from the index, else token by token (nesting bounded). */
+    if (!indexed_end(fdt, node, &off)) {
+        for (;;) {
+            uint32_t next;
+            uint32_t token = token_at(fdt, off, &next);
+            off = next;
+            if (token == FDT_BEGIN_NODE) {
+                depth++;
+            } else if (token == FDT_END_NODE) {
+                if (depth <= 1) {
+                    break;
+                }
+                depth--;
+            } else if (token == FDT_END) {
+                return false;
             }
-            depth--;
-        } else if (token == FDT_END) {
-            return false;
         }
     }
     if (skip_nops(fdt, &off) != FDT_BEGIN_NODE) {
@@ -347,8 +380,9 @@ bool fdt_next_sibling(const struct fdt *fdt, uint32_t node, uint32_t *sibling)
 
 bool fdt_get_prop(const struct fdt *fdt, uint32_t node, const char *name, struct fdt_prop *prop)
 {
+    /* The first byte decides most comparisons: strcmp only for the names that share it. */
     for (bool ok = fdt_first_prop(fdt, node, prop); ok; ok = fdt_next_prop(fdt, prop)) {
-        if (strcmp(prop->name, name) == 0) {
+        if (prop->name[0] == name[0] && strcmp(prop->name, name) == 0) {
             return true;
         }
     }

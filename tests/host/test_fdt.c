@@ -129,6 +129,59 @@ static void compare_reg(const struct fdt *k, const void *blob, const struct fdt_
     }
 }
 
+/* The pre-order walk, each node's name, path, properties, reg and children, as libfdt. */
+static int compare_walk(const char *file, const struct fdt *k, const void *blob)
+{
+    struct fdt_path path = {.depth = 0};
+    int depth = 0;
+    int off = 0;
+    int nodes = 0;
+    bool have = fdt_walk_next(k, &path);
+    while (off >= 0 && depth >= 0) {
+        CHECK(have);
+        if (!have) {
+            fprintf(stderr, "%s: walk ended early at libfdt node %d\n", file, off);
+            break;
+        }
+        nodes++;
+        uint32_t node = path.node[path.depth - 1];
+        CHECK((int)node == off);
+        CHECK((int)path.depth == depth + 1);
+        int name_len;
+        const char *name = fdt_get_name(blob, off, &name_len);
+        CHECK(name != NULL && strcmp(name, fdt_node_name(k, node)) == 0);
+
+        char want_path[1024], got_path[1024];
+        CHECK(fdt_get_path(blob, off, want_path, sizeof(want_path)) == 0);
+        keel_path_string(k, &path, got_path, sizeof(got_path));
+        CHECK(strcmp(want_path, got_path) == 0);
+
+        compare_props(k, blob, node);
+        compare_lookup(k, blob, want_path);
+        compare_reg(k, blob, &path);
+
+        /* Children agree too, in order. */
+        uint32_t child;
+        bool kc = fdt_first_child(k, node, &child);
+        int lc;
+        fdt_for_each_subnode(lc, blob, off)
+        {
+            CHECK(kc && (int)child == lc);
+            if (!kc) {
+                break;
+            }
+            kc = fdt_next_sibling(k, child, &child);
+        }
+        CHECK(!kc);
+
+        off = fdt_next_node(blob, off, &depth);
+        have = fdt_walk_next(k, &path);
+    }
+    CHECK(!have);
+
+    return nodes;
+}
+
 static void compare_blob(const char *file, const void *blob, size_t size)
 {
     struct fdt k;
@@ -148,53 +201,17 @@ static void compare_blob(const char *file, const void *blob, size_t size)
         CHECK(a == la && b == lb);
     }
 
-    struct fdt_path path = {.depth = 0};
-    int depth = 0;
-    int off = 0;
-    int nodes = 0;
-    bool have = fdt_walk_next(&k, &path);
-    while (off >= 0 && depth >= 0) {
-        CHECK(have);
-        if (!have) {
-            fprintf(stderr, "%s: walk ended early at libfdt node %d\n", file, off);
-            break;
-        }
-        nodes++;
-        uint32_t node = path.node[path.depth - 1];
-        CHECK((int)node == off);
-        CHECK((int)path.depth == depth + 1);
-        int name_len;
-        const char *name = fdt_get_name(blob, off, &name_len);
-        CHECK(name != NULL && strcmp(name, fdt_node_name(&k, node)) == 0);
+    int nodes = compare_walk(file, &k, blob);
+    CHECK(k.end_count ==
+          ((uint32_t)nodes < FDT_END_INDEX_MAX ? (uint32_t)nodes : FDT_END_INDEX_MAX));
+    /* The subtree-end index agrees with the token walk it stands for: half of it, none. */
+    struct fdt part = k;
+    part.end_count = k.end_count / 2;
+    CHECK(compare_walk(file, &part, blob) == nodes);
+    part.end_count = 0;
+    CHECK(compare_walk(file, &part, blob) == nodes);
 
-        char want_path[1024], got_path[1024];
-        CHECK(fdt_get_path(blob, off, want_path, sizeof(want_path)) == 0);
-        keel_path_string(&k, &path, got_path, sizeof(got_path));
-        CHECK(strcmp(want_path, got_path) == 0);
-
-        compare_props(&k, blob, node);
-        compare_lookup(&k, blob, want_path);
-        compare_reg(&k, blob, &path);
-
-        /* Children agree too, in order. */
-        uint32_t child;
-        bool kc = fdt_first_child(&k, node, &child);
-        int lc;
-        fdt_for_each_subnode(lc, blob, off)
-        {
-            CHECK(kc && (int)child == lc);
-            if (!kc) {
-                break;
-            }
-            kc = fdt_next_sibling(&k, child, &child);
-        }
-        CHECK(!kc);
-
-        off = fdt_next_node(blob, off, &depth);
-        have = fdt_walk_next(&k, &path);
-    }
-    CHECK(!have);
-
+    struct fdt_path path;
     /* Every alias resolves to the same node, alone and with a path appended. */
     int aliases = fdt_path_offset(blob, "/aliases");
     if (aliases >= 0) {
