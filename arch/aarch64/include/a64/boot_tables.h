@@ -6,6 +6,8 @@
 #include <a64/sysreg.h>
 
 #ifdef __ASSEMBLER__
+/* Assembly, laid out as the .S files are: */
+/* clang-format off */
 /*
  * TTBR1 in the boot tables at \tables (a register): the level-0 entry of KERNEL_VBASE
  * to the level-1 table, its entry to the level-2 table, and there KERNEL_MAX_SIZE in
@@ -29,6 +31,7 @@
     subs    x7, x7, #1
     b.ne    .Lkernel_blocks\@
 .endm
+/* clang-format on */
 #endif
 
 #endif
