@@ -4,6 +4,7 @@
 #include <keel/layout.h>
 #include <keel/pe.h>
 #include <a64/sysreg.h>
+#include <a64/boot_tables.h>
 
 /*
  * The image is one file with two doors. The arm64 Image header (entry.S) is also the
@@ -14,50 +15,14 @@
  * memory is the file itself, and the Image entry and the EFI entry see the same bytes.
  * The linker script computes every number (__pe_*).
  */
-#define PE_MACHINE_ARM64 0xaa64
 
     .section .text.head.pe, "a"
     .globl a64_pe_header
 a64_pe_header:
-    .ascii  "PE\0\0"
-    .short  PE_MACHINE_ARM64
-    .short  (pe_sections_end - pe_sections) / 40
-    .long   0, 0, 0                 /* TimeDateStamp, symbol table, symbols */
-    .short  pe_optional_end - pe_optional
-    .short  PE_FILE_EXECUTABLE | PE_FILE_LARGE_ADDRESS
-pe_optional:
-    .short  PE32PLUS_MAGIC
-    .byte   0, 0
-    .long   __pe_text_size          /* SizeOfCode */
-    .long   __pe_init_data_size     /* SizeOfInitializedData */
-    .long   __pe_bss_size           /* SizeOfUninitializedData */
-    .long   __pe_entry              /* AddressOfEntryPoint */
-    .long   __pe_headers_size       /* BaseOfCode */
-    .quad   0                       /* ImageBase: a preference; the entry runs anywhere */
-    .long   A64_PAGE_SIZE           /* SectionAlignment */
-    .long   A64_PAGE_SIZE           /* FileAlignment */
-    .short  0, 0, 0, 0, 0, 0        /* OS, image and subsystem versions */
-    .long   0                       /* Win32VersionValue */
-    .long   a64_image_size          /* SizeOfImage */
-    .long   __pe_headers_size       /* SizeOfHeaders */
-    .long   0                       /* CheckSum */
-    .short  PE_SUBSYSTEM_EFI_APPLICATION
-    .short  0                       /* DllCharacteristics */
-    .quad   0, 0, 0, 0              /* stack and heap: unused by UEFI */
-    .long   0                       /* LoaderFlags */
-    .long   PE_DATA_DIRECTORIES
-    /* No exports, imports or relocations: the EFI entry is position independent. */
-    .skip   PE_DATA_DIRECTORIES * 8
-pe_optional_end:
-pe_sections:
-    pe_section ".text\0\0\0", __pe_text_size, __pe_headers_size, __pe_text_size, \
-               PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
-    pe_section ".rodata\0", __pe_rodata_size, __pe_rodata_rva, __pe_rodata_size, \
-               PE_SCN_DATA | PE_SCN_READ
-    /* .data, .bss and the boot tables as one section: the loader zeroes past the file. */
-    pe_section ".data\0\0\0", __pe_data_mem_size, __pe_data_rva, __pe_data_file_size, \
-               PE_SCN_DATA | PE_SCN_READ | PE_SCN_WRITE
-pe_sections_end:
+    pe_header PE_MACHINE_ARM64, PE_KEEL_SECTIONS, __pe_text_size, __pe_init_data_size, \
+              __pe_bss_size, __pe_entry, __pe_text_rva, 0, A64_PAGE_SIZE, a64_image_size, \
+              __pe_headers_size
+    pe_keel_sections
 
 /* Offsets in the UEFI tables (UEFI 2.x, 4.3 and 4.4) and the few values used here. */
 #define ST_CON_OUT 64
@@ -189,22 +154,9 @@ a64_efi_entry:
     /* TTBR1: KERNEL_VBASE -> the copy, KERNEL_MAX_SIZE in 2 MiB blocks, as entry.S's. */
     ldr     x0, =a64_pgtables_offset
     add     x26, x24, x0
-    add     x0, x26, #A64_PGT_K_L1
-    orr     x1, x0, #A64_PTE_TABLE
-    str     x1, [x26, #(A64_PGT_K_L0 + A64_KVA_L0_INDEX * 8)]
-    add     x0, x26, #A64_PGT_K_L2
-    orr     x1, x0, #A64_PTE_TABLE
-    str     x1, [x26, #(A64_PGT_K_L1 + A64_KVA_L1_INDEX * 8)]
-    add     x0, x0, #(A64_KVA_L2_INDEX * 8)
     ldr     x2, =(A64_PTE_BLOCK | A64_PTE_SH_INNER | A64_PTE_AF | A64_PTE_UXN)
-    orr     x2, x2, x23, lsl #2
-    orr     x5, x24, x2
-    mov     x6, #(1 << A64_BLOCK_L2_SHIFT)
-    mov     x7, #A64_KERNEL_L2_BLOCKS
-7:  str     x5, [x0], #8
-    add     x5, x5, x6
-    subs    x7, x7, #1
-    b.ne    7b
+    orr     x2, x2, x23, lsl #2     /* the firmware's write-back attribute index */
+    a64_map_kernel_blocks x26, x24, x2
 
     /*
      * TCR_EL1's TTBR1 fields (T1SZ, EPD1, IRGN1, ORGN1, SH1, TG1) as Keel's own

@@ -4,6 +4,7 @@
 #include <keel/layout.h>
 #include <a64/el2.inc>
 #include <a64/sysreg.h>
+#include <a64/boot_tables.h>
 
 /*
  * Registers that live across the whole entry path (nothing here calls C before the end):
@@ -168,20 +169,7 @@ at_el1:
     bl      idmap_blocks
 
     /* TTBR1: KERNEL_VBASE -> load address, KERNEL_MAX_SIZE in 2 MiB blocks. */
-    add     x0, x23, #A64_PGT_K_L1
-    orr     x1, x0, #A64_PTE_TABLE
-    str     x1, [x23, #(A64_PGT_K_L0 + A64_KVA_L0_INDEX * 8)]
-    add     x0, x23, #A64_PGT_K_L2
-    orr     x1, x0, #A64_PTE_TABLE
-    str     x1, [x23, #(A64_PGT_K_L1 + A64_KVA_L1_INDEX * 8)]
-    add     x0, x0, #(A64_KVA_L2_INDEX * 8)
-    orr     x5, x21, x2             /* x2 still holds the image's block attributes */
-    mov     x6, #(1 << A64_BLOCK_L2_SHIFT)
-    mov     x7, #A64_KERNEL_L2_BLOCKS
-3:  str     x5, [x0], #8
-    add     x5, x5, x6
-    subs    x7, x7, #1
-    b.ne    3b
+    a64_map_kernel_blocks x23, x21, x2  /* x2 still holds the image's block attributes */
 
     mov     x0, x23
     mov     x1, x24

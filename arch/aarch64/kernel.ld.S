@@ -90,6 +90,7 @@ a64_file_size = __data_end - __kernel_start;
 
 /* The numbers the PE headers give (efi_entry.S): offsets from the image's first byte. */
 __pe_headers_size = __pe_headers_end - __kernel_start;
+__pe_text_rva = __pe_headers_size;
 __pe_text_size = __text_end - __pe_headers_end;
 __pe_rodata_rva = __rodata_start - __kernel_start;
 __pe_rodata_size = __rodata_end - __rodata_start;

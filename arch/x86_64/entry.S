@@ -39,7 +39,6 @@
  *    .bss; its entry tag names x86_entry32, entered in 32-bit protected mode.
  * The linker script computes every size and address here (__pe_*, __mb2_*).
  */
-#define PE_MACHINE_X86_64 0x8664
 
     .section .boot.pe, "a"
     .globl x86_pe_header
@@ -49,50 +48,10 @@ x86_pe_header:
     .skip 0x3c - 2
     .long pe_signature - x86_pe_header
 pe_signature:
-    .ascii "PE\0\0"
-    /* COFF file header */
-    .short PE_MACHINE_X86_64
-    .short (pe_sections_end - pe_sections) / 40
-    .long 0 /* TimeDateStamp */
-    .long 0 /* PointerToSymbolTable */
-    .long 0 /* NumberOfSymbols */
-    .short pe_optional_end - pe_optional
-    .short PE_FILE_EXECUTABLE | PE_FILE_LARGE_ADDRESS
-pe_optional:
-    .short PE32PLUS_MAGIC
-    .byte 0, 0 /* linker version */
-    .long __pe_text_size /* SizeOfCode */
-    .long __pe_init_data_size /* SizeOfInitializedData */
-    .long __pe_bss_size /* SizeOfUninitializedData */
-    .long __pe_entry /* AddressOfEntryPoint */
-    .long __pe_text_rva /* BaseOfCode */
-    .quad X86_KERNEL_PHYS /* ImageBase: a preference; the entry runs anywhere */
-    .long X86_PAGE_SIZE /* SectionAlignment */
-    .long X86_PAGE_SIZE /* FileAlignment */
-    .short 0, 0 /* operating system version */
-    .short 0, 0 /* image version */
-    .short 0, 0 /* subsystem version */
-    .long 0 /* Win32VersionValue */
-    .long __pe_image_size /* SizeOfImage */
-    .long __pe_text_rva /* SizeOfHeaders: this page */
-    .long 0 /* CheckSum */
-    .short PE_SUBSYSTEM_EFI_APPLICATION
-    .short 0 /* DllCharacteristics */
-    .quad 0, 0, 0, 0 /* stack and heap reserve and commit: unused by UEFI */
-    .long 0 /* LoaderFlags */
-    .long PE_DATA_DIRECTORIES
-    /* No exports, imports, resources or relocations: the code is position independent. */
-    .skip PE_DATA_DIRECTORIES * 8
-pe_optional_end:
-pe_sections:
-    pe_section ".text\0\0\0", __pe_text_size, __pe_text_rva, __pe_text_size, \
-        PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
-    pe_section ".rodata\0", __pe_rodata_size, __pe_rodata_rva, __pe_rodata_size, \
-        PE_SCN_DATA | PE_SCN_READ
-    /* .data and .bss as one section: the loader zeroes what lies past the file's data. */
-    pe_section ".data\0\0\0", __pe_data_mem_size, __pe_data_rva, __pe_data_file_size, \
-        PE_SCN_DATA | PE_SCN_READ | PE_SCN_WRITE
-pe_sections_end:
+    pe_header PE_MACHINE_X86_64, PE_KEEL_SECTIONS, __pe_text_size, __pe_init_data_size, \
+        __pe_bss_size, __pe_entry, __pe_text_rva, X86_KERNEL_PHYS, X86_PAGE_SIZE, \
+        __pe_image_size, __pe_text_rva
+    pe_keel_sections
 
 /*
  * The multiboot2 header, at an 8-byte boundary in the first 32 KiB. The address tag

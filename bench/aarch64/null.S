@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The null kernel: an arm64 Image that prints one line and exits, to time the loader alone. */
+/*
+ * The null kernel: the least an aarch64 image can do, to measure the loader's share of a
+ * boot. Like Keel's image it is one file with two doors: an arm64 Image (for QEMU's
+ * -kernel and U-Boot's booti) whose header is also the DOS header of a PE32+ EFI
+ * application (for AAVMF and U-Boot's bootefi), so that each loader takes the same
+ * path for both. Every entry prints one line on QEMU virt's PL011 and leaves through
+ * semihosting SYS_EXIT; the EFI entry leaves boot services running.
+ */
 
+#include <keel/pe.h>
 #include <a64/sysreg.h>
 
 #define PL011_DR 0x00
@@ -11,22 +19,36 @@
 #define NULL_UART_BASE 0x09000000
 
 /*
- * Runs with the MMU off at whatever EL the loader chose (1 or 2), so every address is
- * physical and taken PC-relative: the Image works from any 2 MiB-aligned address.
+ * The file: the headers in the first page, the code in the second, one PE section that
+ * maps the second page at its own file offset, so that the image in memory is the file.
  */
     .section .text.head, "ax"
     .globl _start
 _start:
-    nop                             /* code0 */
+    /* code0: "MZ", which decodes as `ccmp x18, #0, #0xd, pl` (flags only): falls through. */
+    .ascii  "MZ"
+    .short  0xfa40
     b       null_entry              /* code1 */
     .quad   0                       /* text_offset */
     .quad   null_image_size         /* image_size */
     .quad   0xa                     /* flags: little-endian, 4 KiB pages, place anywhere */
     .quad   0, 0, 0                 /* res2..res4 */
     .ascii  "ARM\x64"               /* magic */
-    .long   0                       /* res5 */
+    .long   null_pe_header - _start             /* res5: e_lfanew, the PE header at 0x40 (U-Boot's place) */
+    .globl null_pe_header
+null_pe_header:
+    pe_header PE_MACHINE_ARM64, 1, null_code_size, 0, 0, (null_efi_entry - _start), \
+              null_code_rva, 0, A64_PAGE_SIZE, null_image_size, null_code_rva
+    pe_section ".text\0\0\0", null_code_size, null_code_rva, null_code_size, \
+               PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ
 
+/*
+ * The Image entry runs with the MMU off at whatever EL the loader chose (1 or 2); the
+ * EFI entry at EL1 on the firmware's identity map, which maps the PL011 as a device.
+ * Either way every address is taken PC-relative or is the UART's physical one.
+ */
     .text
+null_efi_entry:
 null_entry:
     msr     daifset, #0xf
     mrs     x20, CurrentEL

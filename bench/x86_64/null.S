@@ -7,6 +7,8 @@
  * Every entry prints one line on COM1 and leaves through isa-debug-exit.
  */
 
+#include <keel/pe.h>
+
 #define IMAGE_BASE 0x200000 /* where the multiboot2 address tag puts the file */
 #define PAGE 0x1000
 #define COM1 0x3f8
@@ -21,37 +23,10 @@ image:
     .skip 0x3c - 2
     .long pe - image
 pe:
-    .ascii "PE\0\0"
-    .short 0x8664 /* x86_64 */
-    .short 1 /* one section */
-    .long 0, 0, 0
-    .short optional_end - optional
-    .short 0x0022 /* executable, large-address aware; relocations not stripped */
-optional:
-    .short 0x20b /* PE32+ */
-    .byte 0, 0
-    .long PAGE, 0, 0 /* code, initialised and uninitialised data */
-    .long efi_entry - image /* AddressOfEntryPoint */
-    .long PAGE /* BaseOfCode */
-    .quad IMAGE_BASE
-    .long PAGE, PAGE /* section and file alignment */
-    .short 0, 0, 0, 0, 0, 0
-    .long 0
-    .long image_end - image /* SizeOfImage */
-    .long PAGE /* SizeOfHeaders */
-    .long 0
-    .short 10 /* EFI application */
-    .short 0
-    .quad 0, 0, 0, 0
-    .long 0
-    .long 16 /* data directories, all empty: the code is position independent */
-    .skip 16 * 8
-optional_end:
-    .ascii ".text\0\0\0"
-    .long PAGE, PAGE, PAGE, PAGE /* VirtualSize, VirtualAddress, SizeOfRawData, pointer */
-    .long 0, 0
-    .short 0, 0
-    .long 0xe0000020 /* code, read, write, execute */
+    pe_header PE_MACHINE_X86_64, 1, PAGE, 0, 0, (efi_entry - image), PAGE, IMAGE_BASE, PAGE, \
+        (image_end - image), PAGE
+    pe_section ".text\0\0\0", PAGE, PAGE, PAGE, \
+        PE_SCN_CODE | PE_SCN_EXECUTE | PE_SCN_READ | PE_SCN_WRITE
 
     .balign 8
 mb2_header:

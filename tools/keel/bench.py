@@ -11,7 +11,7 @@ import time
 
 from . import fail
 from .build import setup_and_build
-from .qemu import BootOptions, boot, qemu_command
+from .qemu import BootOptions, TerminalAnswers, boot, qemu_command
 from .targets import ARCHES, TARGETS, targets_of
 
 
@@ -67,27 +67,44 @@ KERNEL_MAIN_LINE = "keel-example: kernel_main"
 NULL_LINE = "keel-null: hello"
 
 
-def timed_boot(cmd, line):
+def timed_boot(cmd, line, answers=()):
     """Runs one QEMU command; returns (seconds to `line` on serial, seconds to the end of
-    the process, the output), the clock started just before QEMU is."""
+    the process, the output), the clock started just before QEMU is. `answers` are the
+    target's terminal_answers, written to QEMU's serial stdin as `keel run` does."""
+    responder = TerminalAnswers(answers)
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    t_line, out = None, []
-    for raw in proc.stdout:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        # A firmware's console may leave escape sequences before the line on the same row.
-        if t_line is None and text.endswith(line):
-            t_line = time.monotonic() - t0
-        out.append(text)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if answers else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    t_line, out, partial = None, [], b""
+    while True:
+        # Whatever has arrived, not whole lines: a terminal query ends in no newline.
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        responder.send(proc, chunk)
+        lines = (partial + chunk).split(b"\n")
+        partial = lines.pop()
+        for raw in lines:
+            text = raw.decode("utf-8", "replace").rstrip("\r")
+            # A firmware's console may leave escape sequences before the line on the same row.
+            if t_line is None and text.endswith(line):
+                t_line = time.monotonic() - t0
+            out.append(text)
+    if partial:
+        out.append(partial.decode("utf-8", "replace").rstrip("\r"))
     status = proc.wait()
     t_end = time.monotonic() - t0
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
     if t_line is None or status not in (0, 1):  # x86_64's isa-debug-exit makes 0 into 1
         fail("%s: no %r line, or QEMU's status %d" % (cmd[0], line, status))
     return t_line, t_end, "\n".join(out)
 
 
-def bench_boot(names, runs, no_fb):
+def bench_boot(names, runs, no_fb, no_answers=False):
     """QEMU alone, Keel's example beside the null kernel: the time to each one's first
     kernel line and to the end of the process, and the report's timeline.
 
@@ -109,8 +126,9 @@ def bench_boot(names, runs, no_fb):
                                           os.path.join(work, str(null)))
             for _ in range(runs):
                 for null in (False, True):
-                    t_line, t_end, out = timed_boot(cmds[null], NULL_LINE if null else
-                                                    KERNEL_MAIN_LINE)
+                    t_line, t_end, out = timed_boot(
+                        cmds[null], NULL_LINE if null else KERNEL_MAIN_LINE,
+                        () if no_answers else target.terminal_answers)
                     samples[null].append((t_line, t_end))
                     for stage, ms in ({} if null else report_timeline(out)).items():
                         stages.setdefault(stage, []).append(ms)

@@ -197,6 +197,14 @@ def uboot_env(ctx, env):
     return ["-drive", "if=pflash,format=raw,index=1,file=" + env_img, "-nic", "none"]
 
 
+# U-Boot's EFI console asks the terminal for its size when bootefi starts it (the cursor
+# moved to 999;999, then ESC[6n, "where is the cursor?") and waits about 100 ms for each
+# byte of a reply before it takes 80x25. A terminal would answer at once; `keel run` and
+# the bench answer as one of 24 rows of 80 columns (the targets' `terminal_answers`).
+# booti starts no EFI and never asks.
+UBOOT_TERMINAL_ANSWERS = ((b"\x1b[6n", b"\x1b[24;80R"),)
+
+
 # Keel's configuration file on the EFI system partition: the command line and the
 # modules, which Keel's EFI entry loads itself (docs/targets.md).
 KEEL_CFG = "EFI/keel/keel.cfg"

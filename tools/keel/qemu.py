@@ -30,6 +30,47 @@ def kernel_exit_code(arch, status):
     return status
 
 
+class TerminalAnswers:
+    """Answers a loader's terminal queries on QEMU's serial stdin, as a terminal would.
+
+    `answers` is a target row's terminal_answers, ((query, reply), ...). replies(chunk)
+    takes each chunk of console output as it comes and returns the replies owed for the
+    queries in it, one per query seen, also when a query is split between two chunks.
+    """
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.keep = max((len(q) for q, _ in answers), default=1) - 1
+        self.tail = b""
+
+    def replies(self, chunk):
+        text = self.tail + chunk
+        out = []
+        for query, reply in self.answers:
+            # Only matches that end in the new chunk: the tail's own were answered before.
+            start = 0
+            while True:
+                at = text.find(query, start)
+                if at < 0:
+                    break
+                if at + len(query) > len(self.tail):
+                    out.append(reply)
+                start = at + 1
+        self.tail = text[max(0, len(text) - self.keep):] if self.keep else b""
+        return out
+
+    def send(self, proc, chunk):
+        """Writes the replies `chunk` asks for to proc's stdin (while it is open)."""
+        for reply in self.replies(chunk):
+            if proc.stdin is None or proc.stdin.closed:
+                return
+            try:
+                proc.stdin.write(reply)
+                proc.stdin.flush()
+            except BrokenPipeError:  # QEMU has ended: nobody is left to answer
+                return
+
+
 class Ctx:
     """What a loader function (loaders.py) makes one boot's QEMU command from."""
 
@@ -139,8 +180,10 @@ def boot(target, bdir, opts, out=None):
         cmd = qemu_command(target, bdir, opts, work)
         if opts.screenshot:
             cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp]
+        answers = TerminalAnswers(target.terminal_answers)
         proc = subprocess.Popen(cmd,
-                                stdin=subprocess.PIPE if opts.screenshot else subprocess.DEVNULL,
+                                stdin=subprocess.PIPE if opts.screenshot or answers.answers
+                                else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         text = []
@@ -150,6 +193,7 @@ def boot(target, bdir, opts, out=None):
         while True:
             chunk = proc.stdout.read()
             if chunk:
+                answers.send(proc, chunk)
                 s = chunk.decode("utf-8", "replace").replace("\r", "")
                 text.append(s)
                 out.write(s)
@@ -175,6 +219,11 @@ def boot(target, bdir, opts, out=None):
                     break
                 time.sleep(0.01)
         status = proc.wait()
+        if proc.stdin is not None and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
     if timed_out:
         return None, "".join(text), "timeout after %d s" % opts.timeout
     if status < 0:

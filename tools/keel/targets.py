@@ -48,6 +48,10 @@ class Target:
     # CPUs online, each on its own stack. A new row takes SMP_PER_TARGET; the first row
     # of an arch also gets -smp 8 and the arch's machine variants (SMP_ARCH_VARIANTS).
     smp: tuple = field(default=None)
+    # What the loader asks a terminal on the serial line and the answer a terminal gives:
+    # ((query bytes, reply bytes), ...); `keel run` and the bench write each reply to
+    # QEMU's serial stdin when its query appears on the console (qemu.TerminalAnswers).
+    terminal_answers: tuple = field(default=())
 
     def __post_init__(self):
         if self.per_target is None:
@@ -170,7 +174,7 @@ TARGETS = {t.name: t for t in [
            )),
     Target("aarch64-uboot", arch="aarch64", board="virt", cpu="cortex-a72", loader="U-Boot",
            description="U-Boot (u-boot-qemu qemu_arm64) booti",
-           command=loaders.uboot_booti,
+           command=loaders.uboot_booti, terminal_answers=loaders.UBOOT_TERMINAL_ANSWERS,
            protocol="fdt", loader_prefix="u-boot", fb_source="ramfb", module_args=False),
     Target("aarch64-uefi", arch="aarch64", board="virt", cpu="cortex-a72", loader="AAVMF",
            description="AAVMF (UEFI): Keel's own EFI application on an ESP, keel.cfg",
@@ -180,7 +184,7 @@ TARGETS = {t.name: t for t in [
            loader="U-Boot EFI",
            description="U-Boot (u-boot-qemu qemu_arm64) bootefi, keel.cfg on a virtio ESP",
            command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G"),
-           faults=("write-rodata",),
+           faults=("write-rodata",), terminal_answers=loaders.UBOOT_TERMINAL_ANSWERS,
            protocol="uefi", loader_prefix="Das U-Boot", fb_source="ramfb"),
 ]}
 
