@@ -26,7 +26,7 @@ def main():
         for seed in seeds:
             files = [seed] if os.path.isfile(seed) else [
                 os.path.join(seed, f) for f in sorted(os.listdir(seed))
-                if f.endswith((".bin", ".dtb", ".cpio", ".ranges"))]
+                if f.endswith((".bin", ".dtb", ".cpio", ".ranges", ".cfg"))]
             for f in files:
                 shutil.copy(f, os.path.join(corpus, "seed-%d" % n))
                 n += 1
