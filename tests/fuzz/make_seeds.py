@@ -13,6 +13,8 @@
   them for more than 255 CPUs: one CPU more than struct boot_info holds (BI_CPU_MAX).
 - corpus/acpi/qemu-q35-madt-short.bin: the same tables with a MADT of 40 bytes, shorter
   than its fixed fields, but with a good checksum.
+- corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
+  a name that is nothing once its "./" prefix is gone (refused as an empty name).
 """
 
 import os
@@ -86,11 +88,21 @@ def x2apic_entries(table):
                             for i in range(BI_CPU_MAX + 1))
 
 
+def newc(name, mode, data=b""):
+    """One newc entry as `cpio -o -H newc` writes it (mode, nlink 1, mtime 0)."""
+    fields = [0x1234, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name + b"\0"
+    head += bytes(-len(head) % 4)
+    return head + data + bytes(-len(data) % 4)
+
+
 def main():
     fdt_initrd(os.path.join(HERE, "corpus", "fdt", "virt-initrd.dtb"))
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
               lambda table: table[:40])
+    with open(os.path.join(HERE, "corpus", "cpio", "name-dot-slash.cpio"), "wb") as f:
+        f.write(newc(b"./", 0o100644, b"data") + newc(b"TRAILER!!!", 0))
 
 
 if __name__ == "__main__":
