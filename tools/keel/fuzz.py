@@ -196,7 +196,64 @@ def coverage(name, bdir, fuzzer, seeds, seeds_only):
     return below
 
 
-def run_coverage(names, seeds_only=False):
+def reached(exe, path, parsers, out):
+    """The branch outcomes and lines of the parser files that the one input at `path` reaches."""
+    raw, data = os.path.join(out, "one.profraw"), os.path.join(out, "one.profdata")
+    subprocess.run([exe, path], env=dict(os.environ, LLVM_PROFILE_FILE=raw),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(["llvm-profdata", "merge", "-sparse", raw, "-o", data], check=True)
+    lcov = subprocess.run(["llvm-cov", "export", "-format=lcov", exe, "-instr-profile=" + data],
+                          check=True, stdout=subprocess.PIPE).stdout.decode()
+    got, keep = set(), False
+    for line in lcov.splitlines():
+        if line.startswith("SF:"):
+            keep = os.path.relpath(os.path.normpath(line[3:]), ROOT) in parsers
+            source = line[3:]
+        elif keep and line.startswith("BRDA:"):
+            where, taken = line[5:].rsplit(",", 1)
+            if taken not in ("-", "0"):
+                got.add((source, "branch", where))
+        elif keep and line.startswith("DA:"):
+            where, count = line[3:].split(",")[:2]
+            if count != "0":
+                got.add((source, "line", where))
+    return got
+
+
+def pick(name, bdir, fuzzer, seeds):
+    """The fewest inputs of the grown corpus that, with the committed seeds, reach all it
+    reaches of the parser files (greedy: most new first, then the smallest), copied to
+    build/fuzz/NAME/picked for committing to tests/fuzz/corpus/NAME."""
+    home = os.path.join(ROOT, "build", "fuzz", name)
+    out, picked = os.path.join(home, "coverage"), os.path.join(home, "picked")
+    shutil.rmtree(picked, ignore_errors=True)
+    os.makedirs(picked)
+    os.makedirs(out, exist_ok=True)
+    exe = os.path.join(os.path.dirname(fuzzer), "fuzz_%s_cov" % name)
+    parsers = PARSER_FILES.get(name, [])
+    have = set()
+    for seed in seed_files(seeds):
+        have |= reached(exe, seed, parsers, out)
+    grown = os.path.join(home, "corpus")
+    candidates = {}
+    for f in sorted(os.listdir(grown)) if os.path.isdir(grown) else []:
+        path = os.path.join(grown, f)
+        new = reached(exe, path, parsers, out) - have
+        if new:
+            candidates[path] = new
+    while candidates:
+        best = max(candidates, key=lambda p: (len(candidates[p]), -os.path.getsize(p)))
+        have |= candidates.pop(best)
+        ending = next((e for e in SEED_ENDINGS if any(
+            f.endswith(e) for f in seed_files(seeds))), ".bin")
+        copy = os.path.join(picked, "campaign-%s%s" % (os.path.basename(best)[:12], ending))
+        shutil.copyfile(best, copy)
+        print("%s: %s (%d bytes)" % (name, os.path.relpath(copy, ROOT), os.path.getsize(copy)))
+        candidates = {p: c - have for p, c in candidates.items() if c - have}
+    return 0
+
+
+def run_coverage(names, seeds_only=False, picking=False):
     """`keel fuzz --coverage`: builds the coverage variants on request and reports."""
     bdir = build_dir("x86_64", "gcc")
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
@@ -211,6 +268,9 @@ def run_coverage(names, seeds_only=False):
     below = []
     for name in names:
         fuzzer, _, seeds = targets[name]
+        if picking:
+            pick(name, bdir, fuzzer, seeds)
+            continue
         below += coverage(name, bdir, fuzzer, seeds, seeds_only)
     if below:
         print("below %d %% of their branches: %s" % (COVERAGE_GOAL, ", ".join(below)))
