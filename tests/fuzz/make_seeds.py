@@ -15,6 +15,9 @@
   than its fixed fields, but with a good checksum.
 - corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
   a name that is nothing once its "./" prefix is gone (refused as an empty name).
+- corpus/mb2/grub-512m-257-modules.bin: GRUB's information structure from the 512M
+  fixture (tests/host/fixtures) with 254 more module tags before the end tag: one module
+  more than struct boot_info holds (BI_MODULE_MAX), each 256 bytes in RAM, unnamed.
 """
 
 import os
@@ -28,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DTB_PA = 0x40000000  # tests/fuzz/fuzz_fdt.c
 ACPI_PA = 0xe0000  # tests/fuzz/fuzz_acpi.c
 BI_CPU_MAX = 64  # api/keel/boot_info.h
+BI_MODULE_MAX = 256  # api/keel/boot_info.h
 
 
 def run(cmd, **kw):
@@ -96,11 +100,27 @@ def newc(name, mode, data=b""):
     return head + data + bytes(-len(data) % 4)
 
 
+def mb2_modules(out):
+    with open(os.path.join(ROOT, "tests", "host", "fixtures", "mb2-grub-512m.bin"), "rb") as f:
+        blob = f.read()
+    off = 8
+    while struct.unpack_from("<I", blob, off)[0] != 0:  # to the end tag
+        off += (struct.unpack_from("<I", blob, off + 4)[0] + 7) & ~7
+    # Module tags (type 3) of 17 bytes: start, end and an empty string; GRUB gave three.
+    tags = b"".join(struct.pack("<IIII", 3, 17, 0x1000000 + 0x1000 * i, 0x1000100 + 0x1000 * i)
+                    + bytes(8) for i in range(BI_MODULE_MAX + 1 - 3))
+    body = blob[8:off] + tags + blob[off:]
+    with open(out, "wb") as f:
+        f.write(struct.pack("<II", 8 + len(body), 0) + body)
+
+
 def main():
     fdt_initrd(os.path.join(HERE, "corpus", "fdt", "virt-initrd.dtb"))
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
               lambda table: table[:40])
+    os.makedirs(os.path.join(HERE, "corpus", "mb2"), exist_ok=True)
+    mb2_modules(os.path.join(HERE, "corpus", "mb2", "grub-512m-257-modules.bin"))
     with open(os.path.join(HERE, "corpus", "cpio", "name-dot-slash.cpio"), "wb") as f:
         f.write(newc(b"./", 0o100644, b"data") + newc(b"TRAILER!!!", 0))
 

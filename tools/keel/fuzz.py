@@ -258,6 +258,8 @@ def run_coverage(names, seeds_only=False, picking=False):
     bdir = build_dir("x86_64", "gcc")
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
         setup_and_build("x86_64", "gcc")
+    # Meson regenerates first if its files changed, so the seed lists below are current.
+    subprocess.run(["ninja", "-C", bdir, "build.ninja"], stdout=subprocess.DEVNULL, check=True)
     targets = chosen_targets(bdir, names)
     names = names or sorted(targets)
     exes = [os.path.relpath(os.path.join(os.path.dirname(targets[n][0]), "fuzz_%s_cov" % n), bdir)
