@@ -16,6 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cpio_iter_init(&it, data, size);
     while (found && cpio_next_file(&it, &file, &found) == 0) {
         if (!found) {
+            /* At the end the reader stays there, however often it is asked. */
+            if (cpio_next_file(&it, &file, &found) != 0 || found) {
+                abort();
+            }
             break;
         }
         /* Everything the reader hands out must lie inside the input. */

@@ -19,6 +19,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct bi_mem_range out[BI_MEM_MAX];
+    if (size == 0) {
+        /* Two refusals no input reaches: more descriptors than libFuzzer's -max_len
+         * holds, and a map out of reach (the UEFI shim passes NULL when phys_ptr finds no
+         * mapping for it). */
+        static uint8_t many[(EFI_MEMMAP_MAX_DESC + 1) * EFI_MEMMAP_MIN_DESC];
+        struct efi_memmap m;
+        if (efi_memmap_parse(many, sizeof(many), EFI_MEMMAP_MIN_DESC, 1, &m) !=
+                KEEL_E_EFI_MAP_TOO_MANY ||
+            efi_memmap_parse(NULL, EFI_MEMMAP_MIN_DESC, EFI_MEMMAP_MIN_DESC, 1, &m) !=
+                KEEL_E_EFI_UNREACHABLE) {
+            abort();
+        }
+    }
     if (size < 8) {
         return 0;
     }
@@ -61,6 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* descriptors that passed are valid, firmware-only ranges */
         }
         (void)memmap_normalise(rs.range, rs.count, out, BI_MEM_MAX, &count);
+        /* The shims add other ranges first, so the scratch array can be full; a fresh one
+         * holds every map the parser accepts. Half the slots the map needs: */
+        shim_ranges_init(&rs);
+        rs.cap = m.count / 2;
+        if (efi_memmap_add(&m, &rs, BI_SRC_EFI_MMAP) != KEEL_E_MEM_TOO_MANY) {
+            abort();
+        }
     }
     free(map);
     return 0;

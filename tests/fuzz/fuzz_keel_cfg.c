@@ -16,6 +16,11 @@ static int inside(struct keel_cfg_str s, const char *text, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct keel_cfg cfg;
+    /* libFuzzer's -max_len is KEEL_CFG_SIZE_MAX, so the size limit gets one file of its own. */
+    static char too_long[KEEL_CFG_SIZE_MAX + 1];
+    if (size == 0 && keel_cfg_parse(too_long, sizeof(too_long), &cfg) != KEEL_E_CFG_TOO_LONG) {
+        abort();
+    }
     char *text = malloc(size != 0 ? size : 1);
     memcpy(text, data, size);
     if (keel_cfg_parse(text, size, &cfg) == KEEL_OK) {

@@ -221,7 +221,7 @@ static void good_boot(const struct capture *c)
     }
     CHECK(bi.cpu_count == c->cpu_count && bi.cpu_method == c->cpu_method);
     for (uint32_t i = 0; i < bi.cpu_count; i++) {
-        CHECK(bi.cpu_ids[i] == i); /* QEMU virt's MPIDRs: Aff0 0, 1, 2, 3 */
+        CHECK(bi.cpus[i].id == i); /* QEMU virt's MPIDRs: Aff0 0, 1, 2, 3 */
     }
     /* Both firmwares name QEMU virt's PL011, one through SPCR, one through its DTB. */
     CHECK(bi.console.kind == BI_CONSOLE_PL011 && bi.console.base == 0x9000000);
@@ -378,7 +378,7 @@ static void madt_fadt(const char *dir, const struct capture *c)
     memset(g + 12, 0, 4);
     fix_checksum(madt);
     CHECK_ERR(run(), KEEL_OK);
-    CHECK(bi.cpu_count == 3 && bi.cpu_ids[2] == 3);
+    CHECK(bi.cpu_count == 3 && bi.cpus[2].id == 3);
     /* Online-capable only (bit 3) is counted. */
     g[12] = 8;
     fix_checksum(madt);
@@ -392,7 +392,7 @@ static void madt_fadt(const char *dir, const struct capture *c)
     g[68 + 2] = 0x01; /* Aff2 1 */
     fix_checksum(madt);
     CHECK_ERR(run(), KEEL_OK);
-    CHECK(bi.cpu_count == 4 && bi.cpu_ids[1] == 0x10001);
+    CHECK(bi.cpu_count == 4 && bi.cpus[1].id == 0x10001);
     /* A GICC entry shorter than its 76 bytes, or of length 0: a table error. */
     load(dir, c);
     madt = table("APIC");
@@ -418,6 +418,13 @@ static void madt_fadt(const char *dir, const struct capture *c)
     if (fadt == NULL) {
         return;
     }
+    /* AAVMF's says PSCI through HVC (bit 1); without bit 1 it is SMC. */
+    CHECK_ERR(run(), KEEL_OK);
+    CHECK(bi.cpu_method == BI_CPU_METHOD_PSCI && bi.psci_conduit == BI_PSCI_HVC);
+    fadt[129] &= (uint8_t)~2u;
+    fix_checksum(fadt);
+    CHECK_ERR(run(), KEEL_OK);
+    CHECK(bi.psci_conduit == BI_PSCI_SMC);
     fadt[129] &= (uint8_t)~1u;
     fix_checksum(fadt);
     CHECK_ERR(run(), KEEL_OK);

@@ -26,6 +26,8 @@ REQUIREMENTS = [
     ("clang", "clang"),
     ("ld.lld", "lld"),
     ("llvm-objcopy", "llvm"),
+    ("llvm-profdata", "llvm"),  # keel fuzz --coverage
+    ("llvm-cov", "llvm"),
     ("qemu-system-x86_64", "qemu-system-x86"),
     ("qemu-system-aarch64", "qemu-system-arm"),
     ("dtc", "device-tree-compiler"),

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the fuzz seeds that are made from real inputs rather than captured whole.
+
+  tests/fuzz/make_seeds.py     (from the top of the tree; needs dtc and cpio)
+
+- corpus/fdt/virt-initrd.dtb: QEMU virt's 128M DTB (corpus/fdt) with a /chosen
+  linux,initrd-start/end naming a newc archive (tests/host/mkcpio.py, `cpio -o`) placed
+  right after the tree, where fuzz_fdt maps its input (0x40000000). Without it no input
+  reaches the FDT shim's initrd walk, which needs an initrd inside the input.
+- corpus/acpi/qemu-q35-x2apic-65.bin: QEMU q35's tables (corpus/acpi/qemu-q35-smp4.bin)
+  with the MADT moved to the end and grown by 65 local x2APIC entries, as QEMU writes
+  them for more than 255 CPUs: one CPU more than struct boot_info holds (BI_CPU_MAX).
+- corpus/acpi/qemu-q35-madt-short.bin: the same tables with a MADT of 40 bytes, shorter
+  than its fixed fields, but with a good checksum.
+- corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
+  a name that is nothing once its "./" prefix is gone (refused as an empty name).
+- corpus/mb2/grub-512m-257-modules.bin: GRUB's information structure from the 512M
+  fixture (tests/host/fixtures) with 254 more module tags before the end tag: one module
+  more than struct boot_info holds (BI_MODULE_MAX), each 256 bytes in RAM, unnamed.
+"""
+
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DTB_PA = 0x40000000  # tests/fuzz/fuzz_fdt.c
+ACPI_PA = 0xe0000  # tests/fuzz/fuzz_acpi.c
+BI_CPU_MAX = 64  # api/keel/boot_info.h
+BI_MODULE_MAX = 256  # api/keel/boot_info.h
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, **kw).stdout
+
+
+def fdt_initrd(out):
+    base = os.path.join(HERE, "corpus", "fdt", "virt-128M-smp1-gic-version-2.dtb")
+    dts = run(["dtc", "-q", "-I", "dtb", "-O", "dts", base]).decode()
+    with tempfile.TemporaryDirectory() as tmp:
+        cpio = os.path.join(tmp, "initrd.cpio")
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "host", "mkcpio.py"),
+                        "--format", "newc", cpio], check=True)
+        with open(cpio, "rb") as f:
+            archive = f.read()
+
+        def tree(start, end):
+            chosen = ("chosen {\n\t\tlinux,initrd-start = <0x%x 0x%x>;\n"
+                      "\t\tlinux,initrd-end = <0x%x 0x%x>;\n" % (
+                          start >> 32, start & 0xffffffff, end >> 32, end & 0xffffffff))
+            return run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"],
+                       input=dts.replace("chosen {\n", chosen, 1).encode())
+
+        # The tree's size does not depend on the values, so a first pass sizes it.
+        size = (len(tree(0, 0)) + 7) & ~7
+        blob = tree(DTB_PA + size, DTB_PA + size + len(archive))
+        assert len(blob) <= size
+    with open(out, "wb") as f:
+        f.write(blob + bytes(size - len(blob)) + archive)
+
+
+def fix_sum(blob, off, length, at):
+    blob[off + at] = 0
+    blob[off + at] = -sum(blob[off:off + length]) & 0xff
+
+
+def acpi_madt(out, grow):
+    """QEMU's q35 tables with the MADT moved to the end and changed by `grow`."""
+    with open(os.path.join(HERE, "corpus", "acpi", "qemu-q35-smp4.bin"), "rb") as f:
+        blob = bytearray(f.read())
+    rsdt = struct.unpack_from("<I", blob, 16)[0] - ACPI_PA
+    for entry in range(rsdt + 36, rsdt + struct.unpack_from("<I", blob, rsdt + 4)[0], 4):
+        madt = struct.unpack_from("<I", blob, entry)[0] - ACPI_PA
+        if blob[madt:madt + 4] == b"APIC":
+            break
+    table = grow(bytearray(blob[madt:madt + struct.unpack_from("<I", blob, madt + 4)[0]]))
+    struct.pack_into("<I", table, 4, len(table))
+    fix_sum(table, 0, len(table), 9)
+    struct.pack_into("<I", blob, entry, ACPI_PA + len(blob))
+    fix_sum(blob, rsdt, struct.unpack_from("<I", blob, rsdt + 4)[0], 9)
+    with open(out, "wb") as f:
+        f.write(blob + table)
+
+
+def x2apic_entries(table):
+    # type 9, length 16, reserved, x2APIC ID, flags (enabled), ACPI processor UID
+    return table + b"".join(struct.pack("<BBHIII", 9, 16, 0, 0x100 + i, 1, 0x100 + i)
+                            for i in range(BI_CPU_MAX + 1))
+
+
+def newc(name, mode, data=b""):
+    """One newc entry as `cpio -o -H newc` writes it (mode, nlink 1, mtime 0)."""
+    fields = [0x1234, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name + b"\0"
+    head += bytes(-len(head) % 4)
+    return head + data + bytes(-len(data) % 4)
+
+
+def mb2_modules(out):
+    with open(os.path.join(ROOT, "tests", "host", "fixtures", "mb2-grub-512m.bin"), "rb") as f:
+        blob = f.read()
+    off = 8
+    while struct.unpack_from("<I", blob, off)[0] != 0:  # to the end tag
+        off += (struct.unpack_from("<I", blob, off + 4)[0] + 7) & ~7
+    # Module tags (type 3) of 17 bytes: start, end and an empty string; GRUB gave three.
+    tags = b"".join(struct.pack("<IIII", 3, 17, 0x1000000 + 0x1000 * i, 0x1000100 + 0x1000 * i)
+                    + bytes(8) for i in range(BI_MODULE_MAX + 1 - 3))
+    body = blob[8:off] + tags + blob[off:]
+    with open(out, "wb") as f:
+        f.write(struct.pack("<II", 8 + len(body), 0) + body)
+
+
+def main():
+    fdt_initrd(os.path.join(HERE, "corpus", "fdt", "virt-initrd.dtb"))
+    acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
+    acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
+              lambda table: table[:40])
+    os.makedirs(os.path.join(HERE, "corpus", "mb2"), exist_ok=True)
+    mb2_modules(os.path.join(HERE, "corpus", "mb2", "grub-512m-257-modules.bin"))
+    with open(os.path.join(HERE, "corpus", "cpio", "name-dot-slash.cpio"), "wb") as f:
+        f.write(newc(b"./", 0o100644, b"data") + newc(b"TRAILER!!!", 0))
+
+
+if __name__ == "__main__":
+    main()
