@@ -8,6 +8,12 @@
   linux,initrd-start/end naming a newc archive (tests/host/mkcpio.py, `cpio -o`) placed
   right after the tree, where fuzz_fdt maps its input (0x40000000). Without it no input
   reaches the FDT shim's initrd walk, which needs an initrd inside the input.
+- corpus/fdt/ram0-*.dtb: dts/test/ram0.dts (a Raspberry Pi 3B's layout) changed where the
+  campaigns did not get: "edges" has 65 CPUs, 33 RAM ranges (more than the early plan's
+  32), a node 32 levels deep (the most the reader takes) and an alias 33 levels deep,
+  and "okay" and "ok" statuses; "deep-33" nests one level too many; "console-be" and
+  "console-shift" name the 16550 through linux,stdout-path with big-endian set, or with
+  a reg-shift of two cells.
 - corpus/acpi/qemu-q35-x2apic-65.bin: QEMU q35's tables (corpus/acpi/qemu-q35-smp4.bin)
   with the MADT moved to the end and grown by 65 local x2APIC entries, as QEMU writes
   them for more than 255 CPUs: one CPU more than struct boot_info holds (BI_CPU_MAX).
@@ -63,6 +69,41 @@ def fdt_initrd(out):
         f.write(blob + bytes(size - len(blob)) + archive)
 
 
+def ram0_variants():
+    with open(os.path.join(ROOT, "dts", "test", "ram0.dts")) as f:
+        dts = f.read()
+    uart16550 = """serial@7e300000 {
+			compatible = "snps,dw-apb-uart", "ns16550a";
+			reg = <0x7e300000 0x100>;
+			reg-shift = <2>;
+			reg-io-width = <4>;
+			status = "disabled";
+		};"""
+    assert uart16550 in dts and 'stdout-path = "serial0:115200n8";' in dts
+    nest = lambda n: "".join("n%d { " % i for i in range(n)) + "leaf = <1>; " + "}; " * n
+    cpus = "".join("cpu@%d { device_type = \"cpu\"; reg = <%d>; status = \"%s\"; };\n" % (
+        i, i, "okay" if i % 2 else "ok") for i in range(BI_CPU_MAX + 1))
+    ram = " ".join("0x%x 0x100000" % (0x40000000 + 0x200000 * i) for i in range(33))
+    edges = dts.replace("\tsoc {", """\tcpus { #address-cells = <1>; #size-cells = <0>;
+%s};
+	ram@40000000 { device_type = "memory"; reg = <%s>; };
+	%s
+	soc {""" % (cpus, ram, nest(31))).replace(
+        'serial1 = "/soc/serial@7e215040";',
+        'serial1 = "/soc/serial@7e215040";\n\t\tdeep = "/%s";' % "/".join(
+            "n%d" % i for i in range(33)))
+    shim = uart16550.replace('status = "disabled";', "%s")
+    console = dts.replace('stdout-path = "serial0:115200n8";',
+                          'linux,stdout-path = "/soc/serial@7e300000";')
+    return {
+        "ram0-edges": edges,
+        "ram0-deep-33": dts.replace("\tsoc {", "\t%s\n\tsoc {" % nest(32)),
+        "ram0-console-be": console.replace(uart16550, shim % "big-endian;"),
+        "ram0-console-shift": console.replace(uart16550, shim % "").replace(
+            "reg-shift = <2>;", "reg-shift = <0 2>;"),
+    }
+
+
 def fix_sum(blob, off, length, at):
     blob[off + at] = 0
     blob[off + at] = -sum(blob[off:off + length]) & 0xff
@@ -116,6 +157,9 @@ def mb2_modules(out):
 
 def main():
     fdt_initrd(os.path.join(HERE, "corpus", "fdt", "virt-initrd.dtb"))
+    for name, dts in ram0_variants().items():
+        with open(os.path.join(HERE, "corpus", "fdt", name + ".dtb"), "wb") as f:
+            f.write(run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"], input=dts.encode()))
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
               lambda table: table[:40])
