@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Writes the fuzz seeds that are made from real inputs rather than captured whole.
 
-  tests/fuzz/make_seeds.py     (from the top of the tree; needs dtc and cpio)
+  tests/fuzz/make_seeds.py     (needs dtc and cpio)
+
+All come out the same on every run except virt-initrd.dtb, whose archive `cpio -o`
+writes with the files' times.
 
 - corpus/fdt/virt-initrd.dtb: QEMU virt's 128M DTB (corpus/fdt) with a /chosen
   linux,initrd-start/end naming a newc archive (tests/host/mkcpio.py, `cpio -o`) placed
@@ -21,6 +24,9 @@
   than its fixed fields, but with a good checksum.
 - corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
   a name that is nothing once its "./" prefix is gone (refused as an empty name).
+- corpus/keel_cfg/usb-stick-long-{args,cmdline}.cfg: corpus/keel_cfg/usb-stick.cfg with
+  the initrd's arguments grown to 1024 bytes, or the command line to 4096: one byte
+  more than boot_info holds with its NUL (BI_MOD_CMDLINE_MAX, BI_CMDLINE_MAX).
 - corpus/mb2/grub-512m-257-modules.bin: GRUB's information structure from the 512M
   fixture (tests/host/fixtures) with 254 more module tags before the end tag: one module
   more than struct boot_info holds (BI_MODULE_MAX), each 256 bytes in RAM, unnamed.
@@ -38,6 +44,8 @@ DTB_PA = 0x40000000  # tests/fuzz/fuzz_fdt.c
 ACPI_PA = 0xe0000  # tests/fuzz/fuzz_acpi.c
 BI_CPU_MAX = 64  # api/keel/boot_info.h
 BI_MODULE_MAX = 256  # api/keel/boot_info.h
+BI_CMDLINE_MAX = 4096  # api/keel/boot_info.h
+BI_MOD_CMDLINE_MAX = 1024  # api/keel/boot_info.h
 
 
 def run(cmd, **kw):
@@ -155,6 +163,16 @@ def mb2_modules(out):
         f.write(struct.pack("<II", 8 + len(body), 0) + body)
 
 
+def keel_cfg_long():
+    with open(os.path.join(HERE, "corpus", "keel_cfg", "usb-stick.cfg")) as f:
+        cfg = f.read()
+    args, cmdline = "root=/dev/ram0", "console=ttyS0 keel.verbose quiet"
+    assert args in cfg and cmdline in cfg
+    grow = lambda s, n: s + " " + "x" * (n - len(s) - 1)
+    return {"usb-stick-long-args": cfg.replace(args, grow(args, BI_MOD_CMDLINE_MAX)),
+            "usb-stick-long-cmdline": cfg.replace(cmdline, grow(cmdline, BI_CMDLINE_MAX))}
+
+
 def main():
     fdt_initrd(os.path.join(HERE, "corpus", "fdt", "virt-initrd.dtb"))
     for name, dts in ram0_variants().items():
@@ -163,6 +181,9 @@ def main():
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
               lambda table: table[:40])
+    for name, cfg in keel_cfg_long().items():
+        with open(os.path.join(HERE, "corpus", "keel_cfg", name + ".cfg"), "w") as f:
+            f.write(cfg)
     os.makedirs(os.path.join(HERE, "corpus", "mb2"), exist_ok=True)
     mb2_modules(os.path.join(HERE, "corpus", "mb2", "grub-512m-257-modules.bin"))
     with open(os.path.join(HERE, "corpus", "cpio", "name-dot-slash.cpio"), "wb") as f:
