@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* What the loader passes in registers is fixed above; its two refusals, once each. */
     if (size == 0) {
         (void)shim_multiboot2(MB2_BOOTLOADER_MAGIC, copy, INFO_PA + 4, size, &env, &bi);
+        (void)shim_multiboot2(MB2_BOOTLOADER_MAGIC + 1, copy, INFO_PA + 4, size, &env, &bi);
         (void)mb2_parse(MB2_BOOTLOADER_MAGIC + 1, copy, size, &mb);
         (void)mb2_parse(MB2_BOOTLOADER_MAGIC, (const uint8_t *)copy + 4, size, &mb);
     }

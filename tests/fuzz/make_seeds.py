@@ -27,9 +27,11 @@ writes with the files' times.
 - corpus/keel_cfg/usb-stick-long-{args,cmdline}.cfg: corpus/keel_cfg/usb-stick.cfg with
   the initrd's arguments grown to 1024 bytes, or the command line to 4096: one byte
   more than boot_info holds with its NUL (BI_MOD_CMDLINE_MAX, BI_CMDLINE_MAX).
-- corpus/mb2/grub-512m-257-modules.bin: GRUB's information structure from the 512M
-  fixture (tests/host/fixtures) with 254 more module tags before the end tag: one module
-  more than struct boot_info holds (BI_MODULE_MAX), each 256 bytes in RAM, unnamed.
+- corpus/mb2/grub-512m-*.bin: GRUB's information structure from the 512M fixture
+  (tests/host/fixtures) with more module tags before the end tag: "257-modules" has one
+  module more than struct boot_info holds (BI_MODULE_MAX); "module-strings" has module
+  strings with blanks around the name and the arguments, blanks only and none (named
+  "module<N>" from N = 10 on), an empty module, and its BIOS ROM range as bad RAM.
 """
 
 import os
@@ -149,18 +151,39 @@ def newc(name, mode, data=b""):
     return head + data + bytes(-len(data) % 4)
 
 
-def mb2_modules(out):
+def mb2_module(start, end, string):
+    tag = struct.pack("<IIII", 3, 16 + len(string) + 1, start, end) + string + b"\0"
+    return tag + bytes(-len(tag) % 8)
+
+
+def mb2_grub(out, tags, badram=False):
+    """GRUB's 512M structure (tests/host/fixtures) with `tags` before its end tag."""
     with open(os.path.join(ROOT, "tests", "host", "fixtures", "mb2-grub-512m.bin"), "rb") as f:
-        blob = f.read()
+        blob = bytearray(f.read())
     off = 8
     while struct.unpack_from("<I", blob, off)[0] != 0:  # to the end tag
-        off += (struct.unpack_from("<I", blob, off + 4)[0] + 7) & ~7
-    # Module tags (type 3) of 17 bytes: start, end and an empty string; GRUB gave three.
-    tags = b"".join(struct.pack("<IIII", 3, 17, 0x1000000 + 0x1000 * i, 0x1000100 + 0x1000 * i)
-                    + bytes(8) for i in range(BI_MODULE_MAX + 1 - 3))
-    body = blob[8:off] + tags + blob[off:]
+        kind, size = struct.unpack_from("<II", blob, off)
+        if kind == 6 and badram:  # the memory map: its BIOS ROM range becomes bad RAM
+            for e in range(off + 16, off + size, struct.unpack_from("<I", blob, off + 8)[0]):
+                if struct.unpack_from("<Q", blob, e)[0] == 0xfffc0000:
+                    struct.pack_into("<I", blob, e + 16, 5)
+        off += (size + 7) & ~7
+    body = bytes(blob[8:off]) + tags + bytes(blob[off:])
     with open(out, "wb") as f:
         f.write(struct.pack("<II", 8 + len(body), 0) + body)
+
+
+def mb2_seeds(where):
+    # Unnamed modules of 256 bytes in RAM, one more than boot_info holds; GRUB gave three.
+    mb2_grub(os.path.join(where, "grub-512m-257-modules.bin"), b"".join(
+        mb2_module(0x1000000 + 0x1000 * i, 0x1000100 + 0x1000 * i, b"")
+        for i in range(BI_MODULE_MAX + 1 - 3)))
+    # Strings with blanks around the name and its arguments, blanks only, none (from the
+    # tenth module on: "module10"), and an empty module; the ROM range as bad RAM.
+    strings = [b" \t/boot/a.bin  x y \t", b"\t", b"z.bin"] + [b""] * 9
+    mb2_grub(os.path.join(where, "grub-512m-module-strings.bin"), b"".join(
+        mb2_module(0x1000000 + 0x1000 * i, 0x1000000 + 0x1000 * i + (i != 2) * 0x100, st)
+        for i, st in enumerate(strings)), badram=True)
 
 
 def keel_cfg_long():
@@ -185,7 +208,7 @@ def main():
         with open(os.path.join(HERE, "corpus", "keel_cfg", name + ".cfg"), "w") as f:
             f.write(cfg)
     os.makedirs(os.path.join(HERE, "corpus", "mb2"), exist_ok=True)
-    mb2_modules(os.path.join(HERE, "corpus", "mb2", "grub-512m-257-modules.bin"))
+    mb2_seeds(os.path.join(HERE, "corpus", "mb2"))
     with open(os.path.join(HERE, "corpus", "cpio", "name-dot-slash.cpio"), "wb") as f:
         f.write(newc(b"./", 0o100644, b"data") + newc(b"TRAILER!!!", 0))
 
