@@ -31,7 +31,9 @@ writes with the files' times.
   (tests/host/fixtures) with more module tags before the end tag: "257-modules" has one
   module more than struct boot_info holds (BI_MODULE_MAX); "module-strings" has module
   strings with blanks around the name and the arguments, blanks only and none (named
-  "module<N>" from N = 10 on), an empty module, and its BIOS ROM range as bad RAM.
+  "module<N>" from N = 10 on), an empty module, and its BIOS ROM range as bad RAM;
+  "long-*" have a module name, a module's arguments or the loader's name one byte
+  longer than boot_info holds.
 """
 
 import os
@@ -156,7 +158,7 @@ def mb2_module(start, end, string):
     return tag + bytes(-len(tag) % 8)
 
 
-def mb2_grub(out, tags, badram=False):
+def mb2_grub(out, tags, badram=False, loader=None):
     """GRUB's 512M structure (tests/host/fixtures) with `tags` before its end tag."""
     with open(os.path.join(ROOT, "tests", "host", "fixtures", "mb2-grub-512m.bin"), "rb") as f:
         blob = bytearray(f.read())
@@ -167,6 +169,11 @@ def mb2_grub(out, tags, badram=False):
             for e in range(off + 16, off + size, struct.unpack_from("<I", blob, off + 8)[0]):
                 if struct.unpack_from("<Q", blob, e)[0] == 0xfffc0000:
                     struct.pack_into("<I", blob, e + 16, 5)
+        if kind == 2 and loader is not None:  # the loader's name
+            name = struct.pack("<II", 2, 8 + len(loader) + 1) + loader + b"\0"
+            name += bytes(-len(name) % 8)
+            blob[off:off + ((size + 7) & ~7)] = name
+            size = len(name)
         off += (size + 7) & ~7
     body = bytes(blob[8:off]) + tags + bytes(blob[off:])
     with open(out, "wb") as f:
@@ -184,6 +191,12 @@ def mb2_seeds(where):
     mb2_grub(os.path.join(where, "grub-512m-module-strings.bin"), b"".join(
         mb2_module(0x1000000 + 0x1000 * i, 0x1000000 + 0x1000 * i + (i != 2) * 0x100, st)
         for i, st in enumerate(strings)), badram=True)
+    # One byte more than boot_info holds of a module's name, its arguments, the loader's.
+    mb2_grub(os.path.join(where, "grub-512m-long-module-name.bin"),
+             mb2_module(0x1000000, 0x1000100, b"/boot/" + b"n" * 256 + b" x"))
+    mb2_grub(os.path.join(where, "grub-512m-long-module-args.bin"),
+             mb2_module(0x1000000, 0x1000100, b"a.bin " + b"x" * 1024))
+    mb2_grub(os.path.join(where, "grub-512m-long-loader.bin"), b"", loader=b"GRUB " + b"g" * 59)
 
 
 def keel_cfg_long():
