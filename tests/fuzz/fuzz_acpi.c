@@ -32,6 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct shim_env env = {.phys_ptr = fuzz_phys_ptr, .ctx = &b};
     memset(&bi, 0, sizeof(bi));
     (void)acpi_scan(MEM_PA, &env, &bi);
+    /* The UEFI shims read the console from SPCR behind the same RSDP. */
+    struct bi_console con;
+    (void)acpi_spcr_console(MEM_PA, &env, &con);
     if (bi.cpu_count > BI_CPU_MAX || bi.cpu_total < bi.cpu_count) {
         __builtin_trap();
     }

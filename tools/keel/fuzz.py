@@ -25,7 +25,7 @@ PARSER_FILES = {
     "acpi": ["boot/acpi.c"],
     "cpio": ["boot/cpio.c"],
     "efi_memmap": ["boot/efi_memmap.c"],
-    "fdt": ["boot/fdt.c", "boot/shim_fdt.c", "boot/board.c"],
+    "fdt": ["boot/fdt.c", "boot/fdt_cpus.c", "boot/shim_fdt.c", "boot/board.c"],
     "keel_cfg": ["boot/keel_cfg.c"],
     "mb2": ["boot/multiboot2.c", "boot/shim_multiboot2.c"],
     "memmap": ["boot/memmap.c"],
