@@ -19,7 +19,8 @@ writes with the files' times.
   a reg-shift of two cells.
 - corpus/acpi/qemu-q35-x2apic-65.bin: QEMU q35's tables (corpus/acpi/qemu-q35-smp4.bin)
   with the MADT moved to the end and grown by 65 local x2APIC entries, as QEMU writes
-  them for more than 255 CPUs: one CPU more than struct boot_info holds (BI_CPU_MAX).
+  them for more than 255 CPUs: one CPU more than struct boot_info held at 0e9347d
+  (BI_CPU_MAX was 64; it is 512 now, so these 65 fit).
 - corpus/acpi/qemu-q35-madt-short.bin: the same tables with a MADT of 40 bytes, shorter
   than its fixed fields, but with a good checksum.
 - corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
@@ -46,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DTB_PA = 0x40000000  # tests/fuzz/fuzz_fdt.c
 ACPI_PA = 0xe0000  # tests/fuzz/fuzz_acpi.c
-BI_CPU_MAX = 64  # api/keel/boot_info.h
+BI_CPU_MAX = 64  # api/keel/boot_info.h at 0e9347d (512 since); the seeds keep 65 CPUs
 BI_MODULE_MAX = 256  # api/keel/boot_info.h
 BI_CMDLINE_MAX = 4096  # api/keel/boot_info.h
 BI_MOD_CMDLINE_MAX = 1024  # api/keel/boot_info.h
