@@ -123,8 +123,6 @@ TARGETS = {t.name: t for t in [
                    "/EFI/keel/modules/absent.bin"]),
                ("bad-{target}-cfg", ["--esp", "esp/bad-cfg", "--expect-code", str(EXIT_BAD_INPUT),
                                      "--expect-line", "keel.cfg: unknown keyword: line 3"]),
-               # Three points of the memory sequence's allocations (the sweep is 27 boots).
-               ("fail-alloc-{target}", ["--fail-alloc-sweep", "--fail-alloc-sample", "3"]),
            )),
     Target("aarch64-virt", arch="aarch64", board="virt", cpu="cortex-a72",
            loader="QEMU -kernel",
@@ -183,7 +181,7 @@ TARGETS = {t.name: t for t in [
     Target("aarch64-uboot-efi", arch="aarch64", board="virt", cpu="cortex-a72",
            loader="U-Boot EFI",
            description="U-Boot (u-boot-qemu qemu_arm64) bootefi, keel.cfg on a virtio ESP",
-           command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G"),
+           command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G", "screen"),
            faults=("write-rodata",), terminal_answers=loaders.UBOOT_TERMINAL_ANSWERS,
            protocol="uefi", loader_prefix="Das U-Boot", fb_source="ramfb"),
 ]}
