@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The boot timeline: cycle-counter stamps per stage, printed in the boot report. */
+#include <stddef.h>
+
 #include <keel/arch.h>
 #include <keel/timeline.h>
 
@@ -12,7 +14,13 @@ void timeline_mark(const char *stage)
 {
     /* Marks past the table's end are dropped: the timeline is a report, not a log. */
     if (entry_count < TIMELINE_MAX) {
-        entries[entry_count].stage = stage;
+        struct timeline_entry *e = &entries[entry_count];
+        size_t n = 0;
+        while (n < sizeof(e->stage) - 1 && stage[n] != '\0') {
+            e->stage[n] = stage[n];
+            n++;
+        }
+        e->stage[n] = '\0';
         entries[entry_count].ticks = arch_cycles();
         entry_count++;
     }

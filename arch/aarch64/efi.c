@@ -8,11 +8,46 @@
 #include <keel/errors.h>
 #include <keel/image.h>
 #include <keel/init.h>
+#include <keel/layout.h>
 
 #include <a64/a64.h>
 
 /* The error the EFI work met after ExitBootServices, for keel_main to report. */
 static uint32_t efi_error;
+
+/* An ELF64 relocation with addend (the ELF spec), as the linker lists them in .rela.dyn. */
+struct a64_rela {
+    uint64_t offset; /* the place, a link-time address */
+    uint64_t info;   /* the type in the low 32 bits */
+    int64_t addend;  /* the link-time address the place holds */
+};
+
+#define R_AARCH64_NONE 0
+#define R_AARCH64_RELATIVE 1027
+
+extern const struct a64_rela a64_rela_start[], a64_rela_end[]; /* kernel.ld.S */
+
+/*
+ * Writes every absolute address in the image that lies at `base` as the image running
+ * at `run` sees it: run == base to run the copy at its physical address, run ==
+ * KERNEL_VBASE for the link-time values. Called from efi_entry.S before the copy runs
+ * (from the firmware's load of the image) and from a64_efi_start before the Image path;
+ * PC-relative code only, reading no address it writes. Returns 0, or -1 for a
+ * relocation of another type (the build makes none).
+ */
+int a64_image_relocate(uint64_t base, uint64_t run)
+{
+    for (const struct a64_rela *r = a64_rela_start; r < a64_rela_end; r++) {
+        uint32_t type = (uint32_t)r->info;
+        if (type == R_AARCH64_RELATIVE) {
+            uint64_t *place = (uint64_t *)(uintptr_t)(base + (r->offset - KERNEL_VBASE));
+            *place = run + ((uint64_t)r->addend - KERNEL_VBASE);
+        } else if (type != R_AARCH64_NONE) {
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* Cleans [pa, pa + len) to the point of coherency through the firmware's identity map. */
 static void clean(uint64_t pa, uint64_t len)
@@ -55,9 +90,11 @@ static void clean_for_the_image_path(const struct efi_handoff *h)
 }
 
 /*
- * Called by efi_entry.S at KERNEL_VBASE, on the firmware's stack and map. Returns only
- * when the boot goes back to the firmware: an error before ExitBootServices, which
- * efi_boot printed on the firmware's console.
+ * Called by efi_entry.S in the copy at its physical address, on the firmware's stack
+ * and map. Returns only when the boot goes back to the firmware: an error before
+ * ExitBootServices, which efi_boot printed on the firmware's console. After it, the
+ * image's absolute addresses go back to their link-time values for the Image path;
+ * from there on nothing here reads one.
  */
 uint64_t a64_efi_start(void *image, void *system_table)
 {
@@ -70,8 +107,9 @@ uint64_t a64_efi_start(void *image, void *system_table)
     }
     __asm__ volatile("msr daifset, #0xf" : : : "memory");
     efi_error = (uint32_t)err;
+    (void)a64_image_relocate(a64_phys_base, KERNEL_VBASE);
     clean_for_the_image_path(handoff);
-    a64_efi_leave(handoff->dtb, kernel_pa(handoff), a64_entry_cycles_value, a64_phys_base);
+    a64_efi_leave(handoff->dtb, kernel_pa(handoff), a64_entry_cycles_value);
 }
 
 /* From a64_start once the Image path has built Keel's boot tables around the copy. */

@@ -4,7 +4,6 @@
 #include <keel/layout.h>
 #include <keel/pe.h>
 #include <a64/sysreg.h>
-#include <a64/boot_tables.h>
 
 /*
  * The image is one file with two doors. The arm64 Image header (entry.S) is also the
@@ -33,7 +32,6 @@ a64_pe_header:
 #define EFI_LOADER_CODE 1
 #define EFI_ERROR_BIT 0x8000000000000000
 #define EFI_LOAD_ERROR_LOW 1
-#define EFI_UNSUPPORTED_LOW 3
 #define EFI_COPY_LIMIT 0xffffffff       /* below 4 GiB, as every buffer of the EFI entry */
 
 /* The frame of the entry: x29/x30, x19-x28 and one slot for AllocatePages' address. */
@@ -42,25 +40,23 @@ a64_pe_header:
 
 /*
  * The EFI entry (the PE's AddressOfEntryPoint), AAPCS64: x0 = the image handle,
- * x1 = the system table. The firmware runs it at EL1 (or EL2) with the MMU and caches
+ * x1 = the system table. The firmware runs it at EL1 or EL2 with the MMU and caches
  * on, on its own identity map and stack, boot services running, wherever it placed
  * the image (4 KiB aligned). Registers:
  *   x19 = CNTVCT_EL0 at the first instruction; x20, x21 = image handle, system table
- *   x23 = the MAIR_EL1 index of Normal write-back memory in the firmware's map
  *   x24 = the copy's physical base (2 MiB aligned); x25 = where the firmware put us
- *   x26 = the copy's boot tables; x27, x28 = the firmware's TCR_EL1 and TTBR1_EL1
  *
  * The Image path needs a 2 MiB-aligned image (its boot tables map it with 2 MiB
- * blocks), so the entry first copies the image to pages of its own at such an address
- * and runs the rest from the copy. It keeps the firmware's TTBR0 (everything the
- * firmware may touch stays mapped) and maps KERNEL_VBASE onto the copy through TTBR1,
- * which the firmware leaves unused (TCR_EL1.EPD1), with the firmware's own write-back
- * attribute index, so that the C code runs at its link address: a64_efi_start
- * (arch/aarch64/efi.c) and the common EFI work. It only returns when the boot goes
- * back to the firmware, with the firmware's TCR_EL1 and TTBR1_EL1 restored.
- *
- * EL2 is refused (EFI_UNSUPPORTED with one line on the console): without FEAT_VHE,
- * EL2 has one translation range, which cannot reach KERNEL_VBASE.
+ * blocks), so the entry first copies the image to pages of its own at such an address.
+ * The firmware's map is the only one there is until ExitBootServices, and at EL2
+ * (without FEAT_VHE) it has one translation range, which cannot reach KERNEL_VBASE; so
+ * the copy runs where it lies, at its physical address, at either level. The image is
+ * linked position-independent (kernel.ld.S): its code is PC-relative, and
+ * a64_image_relocate (efi.c) rewrites its absolute addresses, the R_AARCH64_RELATIVE
+ * list, for the copy's address before the copy runs, and back to their link-time
+ * values before it joins the Image path (a64_efi_start). Until the copy runs, only
+ * PC-relative code runs: nothing reads an absolute address of the firmware's load.
+ * The entry returns only when the boot goes back to the firmware.
  */
     .text
     .globl a64_efi_entry
@@ -76,29 +72,8 @@ a64_efi_entry:
     mov     x20, x0
     mov     x21, x1
 
-    mrs     x22, CurrentEL
-    ubfx    x22, x22, #2, #2
-    adr     x0, msg_el2
-    mov     x1, #EFI_UNSUPPORTED_LOW
-    cmp     x22, #1
-    b.ne    efi_refuse
-
-    /* The firmware's attribute index for Normal write-back read/write-allocate (0xff). */
-    mrs     x0, mair_el1
-    mov     x23, #0
-1:  and     x1, x0, #0xff
-    cmp     x1, #0xff
-    b.eq    2f
-    lsr     x0, x0, #8
-    add     x23, x23, #1
-    cmp     x23, #8
-    b.lo    1b
-    adr     x0, msg_mair
-    mov     x1, #EFI_UNSUPPORTED_LOW
-    b       efi_refuse
-
     /* Pages for the copy, 2 MiB more than the image so that an aligned start fits. */
-2:  ldr     x0, =EFI_COPY_LIMIT
+    ldr     x0, =EFI_COPY_LIMIT
     str     x0, [sp, #FRAME_ADDR]
     ldr     x8, [x21, #ST_BOOT_SERVICES]
     ldr     x8, [x8, #BS_ALLOCATE_PAGES]
@@ -134,8 +109,17 @@ a64_efi_entry:
     cmp     x1, x2
     b.lo    5b
 
-    /* The copy's code, written as data, made visible to instruction fetch. */
+    /* The copy's absolute addresses, for it to run at its physical address. */
     mov     x0, x24
+    mov     x1, x24
+    bl      a64_image_relocate
+    cbz     x0, 7f
+    adr     x0, msg_reloc
+    mov     x1, #EFI_LOAD_ERROR_LOW
+    b       efi_refuse
+
+    /* The copy's code, written as data, made visible to instruction fetch. */
+7:  mov     x0, x24
     ldr     x1, =a64_file_size
     mrs     x3, ctr_el0
     ubfx    x3, x3, #16, #4
@@ -151,58 +135,21 @@ a64_efi_entry:
     dsb     ish
     isb
 
-    /* TTBR1: KERNEL_VBASE -> the copy, KERNEL_MAX_SIZE in 2 MiB blocks, as entry.S's. */
-    ldr     x0, =a64_pgtables_offset
-    add     x26, x24, x0
-    ldr     x2, =(A64_PTE_BLOCK | A64_PTE_SH_INNER | A64_PTE_AF | A64_PTE_UXN)
-    orr     x2, x2, x23, lsl #2     /* the firmware's write-back attribute index */
-    a64_map_kernel_blocks x26, x24, x2
-
-    /*
-     * TCR_EL1's TTBR1 fields (T1SZ, EPD1, IRGN1, ORGN1, SH1, TG1) as Keel's own
-     * (A64_TCR_EL1_VALUE); A1 and everything about TTBR0 stay the firmware's.
-     */
-    mrs     x27, tcr_el1
-    mrs     x28, ttbr1_el1
-    ldr     x0, =A64_TCR_TTBR1_FIELDS
-    bic     x1, x27, x0
-    ldr     x0, =(A64_TCR_EL1_VALUE & A64_TCR_TTBR1_FIELDS)
-    orr     x1, x1, x0
-    add     x0, x26, #A64_PGT_K_L0
-    add     x0, x0, #A64_TTBR1_ROOT_OFFSET
-    dsb     ishst
-    msr     ttbr1_el1, x0
-    msr     tcr_el1, x1
-    isb
-    tlbi    vmalle1
-    dsb     nsh
-    isb
-
-    ldr     x0, =a64_phys_base
-    str     x24, [x0]
-    ldr     x0, =a64_entry_cycles_value
-    str     x19, [x0]
-    ldr     x0, =efi_high
+    /* Into the copy, at the same instruction's place in it. */
+    adr     x0, efi_copy
+    sub     x0, x0, x25
+    add     x0, x0, x24
     br      x0
-efi_high:
+efi_copy:
+    adrp    x0, a64_phys_base
+    add     x0, x0, :lo12:a64_phys_base
+    str     x24, [x0]
+    adrp    x0, a64_entry_cycles_value
+    add     x0, x0, :lo12:a64_entry_cycles_value
+    str     x19, [x0]
     mov     x0, x20
     mov     x1, x21
     bl      a64_efi_start
-    /* Back to the copy's identity alias, then the firmware's translation regime. */
-    mov     x19, x0
-    adr     x0, efi_low
-    ldr     x1, =KERNEL_VBASE
-    sub     x0, x0, x1
-    add     x0, x0, x24
-    br      x0
-efi_low:
-    msr     tcr_el1, x27
-    msr     ttbr1_el1, x28
-    isb
-    tlbi    vmalle1
-    dsb     nsh
-    isb
-    mov     x0, x19
     b       efi_pop
 
 /*
@@ -240,39 +187,41 @@ efi_pop:
     ret
 
 /*
- * a64_efi_leave(dtb, handoff, entry_cycles, phys_base): after ExitBootServices, with
- * interrupts masked and everything the Image path reads cleaned to the point of
- * coherency (efi.c). From the copy's identity alias in the firmware's map it turns the
- * MMU and caches off and joins the Image entry's path at a64_efi_join (entry.S), which
- * builds Keel's boot tables. Never returns.
+ * a64_efi_leave(dtb, handoff): after ExitBootServices, with interrupts masked, the
+ * image's absolute addresses back at their link-time values and everything the Image
+ * path reads cleaned to the point of coherency (efi.c). From the copy, on the
+ * firmware's identity map, it turns the MMU and caches off at the level it runs at
+ * and joins the Image entry's path at a64_efi_join (entry.S), which goes down to EL1
+ * from EL2 and builds Keel's boot tables. Never returns.
  */
     .globl a64_efi_leave
 a64_efi_leave:
-    adr     x4, 1f
-    ldr     x5, =KERNEL_VBASE
-    sub     x4, x4, x5
-    add     x4, x4, x3
-    br      x4
-1:  msr     spsel, #1               /* the Image path starts on SP_EL1, as from a loader */
+    msr     spsel, #1               /* the Image path starts on SP_ELx, as from a loader */
+    mrs     x4, CurrentEL
+    ubfx    x4, x4, #2, #2
+    cmp     x4, #2
+    b.eq    1f
     mrs     x4, sctlr_el1
     bic     x4, x4, #A64_SCTLR_M
     bic     x4, x4, #A64_SCTLR_C
     bic     x4, x4, #A64_SCTLR_I
     msr     sctlr_el1, x4
-    isb
+    b       2f
+1:  mrs     x4, sctlr_el2
+    bic     x4, x4, #A64_SCTLR_M
+    bic     x4, x4, #A64_SCTLR_C
+    bic     x4, x4, #A64_SCTLR_I
+    msr     sctlr_el2, x4
+2:  isb
     ic      iallu
     dsb     nsh
     isb
-    ldr     x4, =a64_join_offset
-    add     x4, x4, x3
-    br      x4
+    b       a64_efi_join
 
     .ltorg
 
-msg_el2:
-    .asciz  "keel: error: efi: entered at EL2: Keel's EFI entry runs at EL1 (EL2 has no TTBR1 without VHE)\r\n"
-msg_mair:
-    .asciz  "keel: error: efi: the firmware's MAIR_EL1 has no write-back memory type\r\n"
+msg_reloc:
+    .asciz  "keel: error: efi: the image has a relocation other than R_AARCH64_RELATIVE\r\n"
 msg_memory:
     .asciz  "keel: error: efi: no memory below 4 GiB for the image's 2 MiB-aligned copy\r\n"
     .balign 4

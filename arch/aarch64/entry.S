@@ -288,7 +288,7 @@ idmap_blocks:
 
 /*
  * a64_efi_join(dtb, handoff, entry_cycles): the EFI entry's way into this path once it
- * has left boot services, with the MMU and caches off, at EL1, running at the physical
+ * has left boot services, with the MMU and caches off, at EL1 or EL2, running at the physical
  * address of the image it relocated to a 2 MiB boundary (efi_entry.S).
  */
     .globl a64_efi_join

@@ -35,6 +35,15 @@ SECTIONS
         __rodata_start = .;
         *(.rodata .rodata.*)
     }
+    /*
+     * The image is linked position-independent, so that the EFI entry can run it at the
+     * physical address of its copy (efi_entry.S): the linker lists every absolute
+     * address in the image here, as R_AARCH64_RELATIVE entries, and writes their
+     * link-time values in place, which is all the Image path needs.
+     */
+    .rela.dyn : {
+        *(.rela.dyn .rela.*)
+    }
     . = ALIGN(A64_PAGE_SIZE);
     __rodata_end = .;
 
@@ -45,6 +54,7 @@ SECTIONS
     .data : {
         __data_start = .;
         *(.data .data.*)
+        *(.got .got.plt)
         QUAD(0)
         /* Inside the section, so that the file ends on a page: the PE's raw data sizes. */
         . = ALIGN(A64_PAGE_SIZE);
@@ -85,6 +95,8 @@ SECTIONS
 }
 
 a64_image_size = __kernel_end - __kernel_start;
+a64_rela_start = ADDR(.rela.dyn);
+a64_rela_end = ADDR(.rela.dyn) + SIZEOF(.rela.dyn);
 /* The file: the Image from _start to the end of .data; .bss and the boot tables follow. */
 a64_file_size = __data_end - __kernel_start;
 
@@ -106,7 +118,3 @@ ASSERT(a64_image_size <= KERNEL_MAX_SIZE, "the image is larger than the entry co
 ASSERT(a64_pe_header - _start == 0x40, "the PE header follows the 64-byte Image header")
 ASSERT(__data_end == __bss_start, "the PE's .data section runs on into .bss")
 ASSERT(__bss_start % 16 == 0 && __bss_end % 16 == 0, "entry.S clears 16 bytes at a time")
-
-/* Offsets efi_entry.S needs in the copy it makes of the image. */
-a64_pgtables_offset = a64_boot_pgtables - __kernel_start;
-a64_join_offset = a64_efi_join - __kernel_start;

@@ -5,11 +5,19 @@
 
 #include <stdint.h>
 
-/* Records the cycle counter under `stage` for the boot report's timeline. */
+/* The longest stage name a mark keeps, with its NUL. */
+#define TIMELINE_NAME_MAX 16
+
+/*
+ * Records the cycle counter under `stage` for the boot report's timeline. The name is
+ * copied (cut at TIMELINE_NAME_MAX - 1 characters): marks are made before the image
+ * runs at its link address as well (aarch64's EFI entry runs it at its physical
+ * address), where a pointer to the caller's string would not outlive the move.
+ */
 void timeline_mark(const char *stage);
 
 struct timeline_entry {
-    const char *stage;
+    char stage[TIMELINE_NAME_MAX];
     uint64_t ticks; /* arch_cycles() when the stage ended */
 };
 

@@ -177,7 +177,13 @@ TARGETS = {t.name: t for t in [
     Target("aarch64-uefi", arch="aarch64", board="virt", cpu="cortex-a72", loader="AAVMF",
            description="AAVMF (UEFI): Keel's own EFI application on an ESP, keel.cfg",
            command=loaders.aavmf_app, per_target=PER_TARGET_OVMF, faults=("write-rodata",),
-           protocol="uefi", loader_prefix="EDK II", fb_source="gop"),
+           protocol="uefi", loader_prefix="EDK II", fb_source="gop",
+           tests=(
+               # AAVMF at EL2 (virtualization=on) starts Keel at EL2: the EFI entry runs
+               # there on the firmware's one translation range, the Image path drops to EL1.
+               ("boot-{target}-el2", ["--smp", "2", "--expect-report", "entry_el=2",
+                                      "--", "-M", "virt,virtualization=on"]),
+           )),
     Target("aarch64-uboot-efi", arch="aarch64", board="virt", cpu="cortex-a72",
            loader="U-Boot EFI",
            description="U-Boot (u-boot-qemu qemu_arm64) bootefi, keel.cfg on a virtio ESP",

@@ -15,8 +15,8 @@ noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el, uint64_t efi_handoff
 
 /* The EFI side (efi.c, efi_entry.S): see there. */
 uint64_t a64_efi_start(void *image, void *system_table);
-noreturn void a64_efi_leave(uint64_t dtb_pa, uint64_t handoff_pa, uint64_t entry_cycles,
-                            uint64_t phys_base);
+int a64_image_relocate(uint64_t base, uint64_t run);
+noreturn void a64_efi_leave(uint64_t dtb_pa, uint64_t handoff_pa, uint64_t entry_cycles);
 noreturn void a64_efi_main(uint64_t dtb_pa, uint32_t entry_el, uint64_t handoff_pa);
 
 /* Cleans and invalidates [va, va + len) to the point of coherency (entry.S). */

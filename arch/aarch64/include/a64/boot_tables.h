@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The boot tables' TTBR1 half, as both entries (the Image's and the EFI's) build it (assembly). */
+/* The boot tables' TTBR1 half, as the entry path builds it (assembly). */
 #ifndef A64_BOOT_TABLES_H
 #define A64_BOOT_TABLES_H
 

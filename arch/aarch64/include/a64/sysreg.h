@@ -68,8 +68,6 @@
  * address (TTBR0 at 0x0000ffff80000000 would read the kernel).
  */
 #define A64_TCR_EL1_VALUE 0xb5113511
-/* TCR_EL1's TTBR1 fields but A1: T1SZ, EPD1, IRGN1, ORGN1, SH1 and TG1 (the EFI entry's). */
-#define A64_TCR_TTBR1_FIELDS 0xffbf0000
 #define A64_TTBR1_ROOT_OFFSET 0x800 /* 256 entries of 8 bytes: a 2 KiB-aligned table */
 #define A64_TCR_IPS_SHIFT 32
 #define A64_PARANGE_MAX 5
