@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 """Captures the ACPI tables QEMU's firmware builds and packs them into one fuzz seed.
 
-  tools/capture-acpi.py MACHINE SMP OUT.bin [--xsdt]      MACHINE: pc | q35
+  tools/capture-acpi.py MACHINE SMP OUT.bin [--xsdt]   MACHINE: pc | q35 | virt[,OPTIONS]
 
-QEMU runs SeaBIOS with no boot device; once the firmware has put the RSDP in the BIOS
-area, the RSDP, its RSDT (and XSDT) and every table they list are read out of guest
-memory through QMP's pmemsave. They are then laid out again from 0xe0000 on, the
+QEMU runs its firmware with no boot device: SeaBIOS for pc and q35, AAVMF for the arm64
+virt machine (whose tables carry a GICC per CPU, an arm FADT with the PSCI flags and an
+SPCR). Once the firmware has put the RSDP in memory (the BIOS area on x86; anywhere in
+RAM under AAVMF, found by its signature and checksum), the RSDP, its RSDT or XSDT and
+every table they list are read out of guest memory through QMP's pmemsave. They are then laid out again from 0xe0000 on, the
 address at which tests/fuzz/fuzz_acpi.c and tests/host/test_acpi.c serve a file as
 physical memory, with the RSDP first, the pointers rewritten and every checksum fixed.
 The tables' contents are QEMU's own. SeaBIOS writes a revision 0 RSDP; --xsdt
@@ -26,6 +28,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from keel.qemu import qmp_connect  # noqa: E402  (tools/keel, the package behind ./keel)
 
 BASE = 0xE0000  # where the fuzz target and the host test place the file
+VIRT_RAM = (0x40000000, 128 << 20)  # the arm64 virt machine's RAM at -m 128M
+
+
+def qemu_command(machine, smp, sock):
+    """The firmware with no boot device, its memory readable over QMP."""
+    common = ["-m", "128M", "-smp", smp, "-display", "none", "-nodefaults", "-no-reboot",
+              "-qmp", "unix:%s,server=on,wait=off" % sock]
+    if not machine.startswith("virt"):
+        return ["qemu-system-x86_64", "-M", machine] + common
+    from keel.packages import AAVMF_CODE, AAVMF_VARS
+    vars_copy = os.path.join(os.path.dirname(sock), "vars.fd")
+    with open(AAVMF_VARS, "rb") as src, open(vars_copy, "wb") as dst:
+        dst.write(src.read())
+    # The PL011 stays (on a null backend), so that AAVMF writes its SPCR.
+    return ["qemu-system-aarch64", "-M", machine, "-cpu", "cortex-a72", "-serial", "null",
+            "-drive", "if=pflash,format=raw,readonly=on,file=%s" % AAVMF_CODE,
+            "-drive", "if=pflash,format=raw,file=%s" % vars_copy] + common
+
+
+def find_rsdp(area):
+    """The offset of the first RSDP in `area` (16-byte aligned, good checksum), or None."""
+    off = area.find(b"RSD PTR ")
+    while off >= 0:
+        if off % 16 == 0 and sum(area[off:off + 20]) & 0xFF == 0:
+            return off
+        off = area.find(b"RSD PTR ", off + 1)
+    return None
 
 
 def checksum_fix(buf, start, length, at):
@@ -38,12 +67,10 @@ def main():
     want_xsdt = sys.argv[4:] == ["--xsdt"]
     with tempfile.TemporaryDirectory(prefix="keel-acpi-") as tmp:
         sock = os.path.join(tmp, "qmp.sock")
-        qemu = subprocess.Popen(["qemu-system-x86_64", "-M", machine, "-m", "128M", "-smp", smp,
-                                 "-display", "none", "-nodefaults", "-no-reboot",
-                                 "-qmp", "unix:%s,server=on,wait=off" % sock],
+        qemu = subprocess.Popen(qemu_command(machine, smp, sock),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             s, call = qmp_connect(sock, timeout=30)
 
             def read(pa, n):
@@ -51,31 +78,37 @@ def main():
                 call("pmemsave", val=pa, size=n, filename=path)
                 return open(path, "rb").read()
 
+            where = VIRT_RAM if machine.startswith("virt") else (0xE0000, 0x20000)
             rsdp_at = None
             while rsdp_at is None:
-                area = read(0xE0000, 0x20000)
-                for off in range(0, len(area) - 20, 16):
-                    if area[off:off + 8] == b"RSD PTR " and sum(area[off:off + 20]) & 0xFF == 0:
-                        rsdp_at = off
-                        break
+                area = read(*where)
+                rsdp_at = find_rsdp(area)
                 if rsdp_at is None:
                     if time.monotonic() > deadline:
                         sys.exit("capture-acpi: the firmware wrote no RSDP")
-                    time.sleep(0.1)
+                    time.sleep(0.5)
             rsdp = bytearray(area[rsdp_at:rsdp_at + 36])
             revision = rsdp[15]
             rsdp = rsdp[:36] if revision >= 2 else rsdp[:20]
             if want_xsdt and revision < 2:
                 revision = rsdp[15] = 2
                 rsdp += struct.pack("<IQ4x", 36, 0)  # length, XSDT address, reserved
-            root_pa = struct.unpack_from("<I", rsdp, 16)[0]
 
             def table(pa):
                 length = struct.unpack_from("<I", read(pa, 8), 4)[0]
                 return bytearray(read(pa, length))
 
-            rsdt = table(root_pa)
-            pointers = [struct.unpack_from("<I", rsdt, off)[0] for off in range(36, len(rsdt), 4)]
+            # AAVMF's RSDP names only an XSDT (its RSDT address is 0): take its pointers.
+            rsdt_pa = struct.unpack_from("<I", rsdp, 16)[0]
+            if rsdt_pa != 0:
+                rsdt = table(rsdt_pa)
+                pointers = [struct.unpack_from("<I", rsdt, off)[0]
+                            for off in range(36, len(rsdt), 4)]
+            else:
+                rsdt = table(struct.unpack_from("<Q", rsdp, 24)[0])
+                pointers = [struct.unpack_from("<Q", rsdt, off)[0]
+                            for off in range(36, len(rsdt), 8)]
+                rsdt[0:4] = b"RSDT"
             tables = [table(pa) for pa in pointers]
             s.close()
         finally:

@@ -21,6 +21,13 @@ writes with the files' times.
   with the MADT moved to the end and grown by 65 local x2APIC entries, as QEMU writes
   them for more than 255 CPUs: one CPU more than struct boot_info held at 0e9347d
   (BI_CPU_MAX was 64; it is 512 now, so these 65 fit).
+- corpus/acpi/qemu-q35-x2apic-513.bin: the same with 513 x2APIC entries, one more than
+  struct boot_info holds now (BI_CPU_MAX): 512 recorded, the total says 513 (and a
+  warning names the one left out).
+- corpus/efi_memmap/aavmf-512m.bin, aavmf-4g.bin, uboot-efi-512m.bin: the final EFI
+  memory maps AAVMF and U-Boot's EFI handed Keel (tests/host/fixtures, captured by
+  tools/capture-efi.py), with the handoff's descriptor size and version in front, as
+  fuzz_efi_memmap reads its input.
 - corpus/acpi/qemu-q35-madt-short.bin: the same tables with a MADT of 40 bytes, shorter
   than its fixed fields, but with a good checksum.
 - corpus/cpio/name-dot-slash.cpio: a newc archive whose one regular file is named "./",
@@ -48,6 +55,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DTB_PA = 0x40000000  # tests/fuzz/fuzz_fdt.c
 ACPI_PA = 0xe0000  # tests/fuzz/fuzz_acpi.c
 BI_CPU_MAX = 64  # api/keel/boot_info.h at 0e9347d (512 since); the seeds keep 65 CPUs
+BI_CPU_MAX_NOW = 512  # api/keel/boot_info.h
+# struct efi_handoff (include/keel/efi.h): descriptor_size and descriptor_version
+HANDOFF_DESC_SIZE = 0x68
+HANDOFF_DESC_VERSION = 0x70
 BI_MODULE_MAX = 256  # api/keel/boot_info.h
 BI_CMDLINE_MAX = 4096  # api/keel/boot_info.h
 BI_MOD_CMDLINE_MAX = 1024  # api/keel/boot_info.h
@@ -140,10 +151,25 @@ def acpi_madt(out, grow):
         f.write(blob + table)
 
 
-def x2apic_entries(table):
+def x2apic_entries(count):
+    """A `grow` for acpi_madt: `count` local x2APIC entries after the MADT's own."""
     # type 9, length 16, reserved, x2APIC ID, flags (enabled), ACPI processor UID
-    return table + b"".join(struct.pack("<BBHIII", 9, 16, 0, 0x100 + i, 1, 0x100 + i)
-                            for i in range(BI_CPU_MAX + 1))
+    return lambda table: table + b"".join(
+        struct.pack("<BBHIII", 9, 16, 0, 0x100 + i, 1, 0x100 + i) for i in range(count))
+
+
+def efi_memmap_seed(out, fixture):
+    """A capture-efi.py fixture's memory map with its handoff's descriptor size and
+    version in front, the input fuzz_efi_memmap takes."""
+    fixtures = os.path.join(ROOT, "tests", "host", "fixtures")
+    with open(os.path.join(fixtures, fixture + "-handoff.bin"), "rb") as f:
+        handoff = f.read()
+    with open(os.path.join(fixtures, fixture + "-memmap.bin"), "rb") as f:
+        memmap = f.read()
+    desc_size = struct.unpack_from("<Q", handoff, HANDOFF_DESC_SIZE)[0]
+    version = struct.unpack_from("<I", handoff, HANDOFF_DESC_VERSION)[0]
+    with open(out, "wb") as f:
+        f.write(struct.pack("<II", desc_size, version) + memmap)
 
 
 def newc(name, mode, data=b""):
@@ -215,7 +241,14 @@ def main():
     for name, dts in ram0_variants().items():
         with open(os.path.join(HERE, "corpus", "fdt", name + ".dtb"), "wb") as f:
             f.write(run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"], input=dts.encode()))
-    acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"), x2apic_entries)
+    acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-65.bin"),
+              x2apic_entries(65))
+    acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-x2apic-513.bin"),
+              x2apic_entries(BI_CPU_MAX_NOW + 1))
+    for seed, fixture in (("aavmf-512m", "aarch64-uefi-512m-smp1"),
+                          ("aavmf-4g", "aarch64-uefi-4g-smp4"),
+                          ("uboot-efi-512m", "aarch64-uboot-efi-512m-smp1")):
+        efi_memmap_seed(os.path.join(HERE, "corpus", "efi_memmap", seed + ".bin"), fixture)
     acpi_madt(os.path.join(HERE, "corpus", "acpi", "qemu-q35-madt-short.bin"),
               lambda table: table[:40])
     for name, cfg in keel_cfg_long().items():

@@ -143,7 +143,10 @@ static int scan(void)
 /*
  * QEMU's own tables, captured by tools/capture-acpi.py and laid out from MEM_PA on
  * (tests/fuzz/corpus/acpi): the file name says how many CPUs QEMU was given ("smpN")
- * and whether the RSDP is revision 2 with an XSDT ("xsdt").
+ * and, for SeaBIOS's x86 tables, whether the RSDP is revision 2 with an XSDT ("xsdt").
+ * "aavmf-" files are AAVMF's on the arm64 virt machine (always revision 2): a GICC per
+ * CPU, MPIDRs from 0, PSCI by HVC, or by SMC with virtualization=on ("el2"), and an
+ * SPCR naming the PL011 at 0x9000000.
  */
 static void qemu_tables(const char *path)
 {
@@ -151,22 +154,31 @@ static void qemu_tables(const char *path)
     uint8_t *data = test_read_file(path, &len);
     const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
     const char *smp = strstr(base, "smp");
+    bool arm = strncmp(base, "aavmf-", 6) == 0;
 
     CHECK(len <= MEM_SIZE && smp != NULL);
     memset(mem, 0, MEM_SIZE);
     memcpy(mem, data, len <= MEM_SIZE ? len : MEM_SIZE);
     CHECK_ERR(scan(), KEEL_OK);
-    CHECK(bi.cpu_method == BI_CPU_METHOD_ACPI_MADT);
+    CHECK(bi.cpu_method == (arm ? BI_CPU_METHOD_PSCI : BI_CPU_METHOD_ACPI_MADT));
     CHECK(smp != NULL && bi.cpu_count == (uint32_t)atoi(smp + 3));
-    CHECK(bi.rsdp_revision == (strstr(base, "xsdt") != NULL ? 2u : 0u));
+    CHECK(bi.rsdp_revision == (arm || strstr(base, "xsdt") != NULL ? 2u : 0u));
     for (uint32_t i = 0; i < bi.cpu_count; i++) {
-        CHECK(bi.cpus[i].id == i); /* QEMU numbers its APIC IDs from 0 */
+        CHECK(bi.cpus[i].id == i); /* QEMU numbers its APIC IDs and (up to 8) MPIDRs from 0 */
         CHECK(bi.cpus[i].flags == BI_CPU_ENABLED && bi.cpus[i].error == 0);
-        CHECK(bi.cpus[i].method == BI_CPU_METHOD_ACPI_MADT);
+        CHECK(bi.cpus[i].method == (arm ? BI_CPU_METHOD_PSCI : BI_CPU_METHOD_ACPI_MADT));
     }
     /* "maxcpus" lists the hot-pluggable slots too, with neither Enabled nor Online Capable. */
     CHECK(bi.cpu_total == bi.cpu_count);
-    CHECK(bi.intc_base == 0xfee00000);
+    if (arm) {
+        struct shim_env env = {.phys_ptr = fake_phys_ptr, .ctx = NULL};
+        struct bi_console con;
+        CHECK(bi.psci_conduit == (strstr(base, "el2") != NULL ? BI_PSCI_SMC : BI_PSCI_HVC));
+        CHECK_ERR(acpi_spcr_console(RSDP_PA, &env, &con), KEEL_OK);
+        CHECK(con.kind == BI_CONSOLE_PL011 && con.base == 0x9000000);
+    } else {
+        CHECK(bi.intc_base == 0xfee00000);
+    }
     printf("%s: %u cpus, RSDP revision %u\n", path, bi.cpu_count, bi.rsdp_revision);
     free(data);
 }
