@@ -103,6 +103,12 @@ def tests_of(arch):
             if t is main or kind in t.faults:
                 tests.append(Test("fault-%s-%s" % (t.name, kind), t,
                                   ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
+    # A fault on a secondary CPU names it: CPU 1 runs into its stack's guard page (exit 12,
+    # the guard page's code; the line ends "on cpu 1").
+    if main.smp:
+        tests.append(Test("fault-%s-ap-stack-overflow" % main.name, main,
+                          ["--smp", "2", "--cmdline", "keel.fault=ap-stack-overflow"]
+                          + expect_failure(") on cpu 1", 12)))
     # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N),
     # at -smp 2 where the target starts CPUs, so that the start stage's allocations (the
     # per-CPU area, its stacks, the arch's) are among them.
