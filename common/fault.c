@@ -4,6 +4,7 @@
 #include <keel/console.h>
 #include <keel/fault.h>
 #include <keel/mm.h>
+#include <keel/smp.h>
 
 static const char *const access_names[] = {
     [FAULT_READ] = "read of",
@@ -33,7 +34,7 @@ noreturn void keel_page_fault(const struct fault *f)
         what = "unmapped page";
         code = KEEL_EXIT_FAULT_UNMAPPED;
     }
-    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx)\n", access, what, (unsigned long long)f->addr,
-            (unsigned long long)f->pc);
+    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx) on cpu %u\n", access, what,
+            (unsigned long long)f->addr, (unsigned long long)f->pc, smp_cpu_index());
     arch_exit(code);
 }

@@ -93,6 +93,9 @@ int smp_start(const struct boot_info *bi, const struct kernel_memory *km, struct
             continue;
         }
         int err = area_new(rec, index++, &cpus[result.count]);
+        if (err == KEEL_OK) {
+            err = arch_cpu_prepare(bi, cpus[result.count]);
+        }
         if (err != KEEL_OK) {
             return err;
         }
@@ -132,6 +135,7 @@ int smp_start(const struct boot_info *bi, const struct kernel_memory *km, struct
             }
         }
     }
+    arch_cpus_started();
     *out = result;
     return KEEL_OK;
 }
@@ -139,6 +143,18 @@ int smp_start(const struct boot_info *bi, const struct kernel_memory *km, struct
 const struct smp_result *smp_result(void)
 {
     return &result;
+}
+
+uint32_t smp_cpu_index(void)
+{
+    uint64_t id = arch_cpu_id();
+
+    for (uint32_t i = 1; i < result.count; i++) {
+        if (result.cpus[i]->cpu.id == id) {
+            return result.cpus[i]->cpu.index;
+        }
+    }
+    return 0;
 }
 
 noreturn void keel_ap_main(struct percpu *pc)

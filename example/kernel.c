@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The example kernel: prints the boot report and leaves QEMU with exit code 0. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -63,10 +64,34 @@ static void hold(void)
     }
 }
 
+/*
+ * keel.fault=ap-stack-overflow runs the overflow on CPU 1 instead. The secondary CPUs
+ * start before kernel_main reads the command line, so CPU 1 waits (1 s at most) for
+ * kernel_main to say what it should do: AP_NOTHING or AP_OVERFLOW.
+ */
+enum { AP_UNTOLD = 0, AP_NOTHING = 1, AP_OVERFLOW = 2 };
+static uint32_t ap_request;
+
+static uint64_t cycles_in(uint64_t seconds)
+{
+    uint64_t hz = arch_cycles_per_second();
+    return seconds * (hz != 0 ? hz : UINT64_C(1) << 32);
+}
+
 /* Each secondary CPU: records that it ran, and on which stack, then parks. */
 void kernel_ap_main(const struct cpu *cpu)
 {
     keel_report_ap(cpu, (uint64_t)(uintptr_t)__builtin_frame_address(0));
+    if (cpu->index == 1) {
+        uint64_t start = arch_cycles();
+        uint32_t r;
+        while ((r = __atomic_load_n(&ap_request, __ATOMIC_ACQUIRE)) == AP_UNTOLD &&
+               arch_cycles() - start < cycles_in(1)) {
+        }
+        if (r == AP_OVERFLOW) {
+            overflow(0);
+        }
+    }
     arch_cpu_park();
 }
 
@@ -76,6 +101,17 @@ int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
 
     /* The line `keel bench` times: kernel_main reached (docs/performance.md). */
     kprintf("%s\n", KERNEL_MAIN_LINE);
+    bool on_ap = cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind)) &&
+                 strcmp(kind, "ap-stack-overflow") == 0;
+    __atomic_store_n(&ap_request, on_ap ? AP_OVERFLOW : AP_NOTHING, __ATOMIC_RELEASE);
+    if (on_ap) {
+        /* CPU 1's fault ends the boot; a CPU 1 that never came leaves after 5 s. */
+        uint64_t start = arch_cycles();
+        while (arch_cycles() - start < cycles_in(5)) {
+        }
+        kprintf("keel-example: cpu 1 did not fault\n");
+        return KEEL_EXIT_OK;
+    }
     if (cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind))) {
         fault(kind);
     }

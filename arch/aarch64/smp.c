@@ -74,6 +74,19 @@ static struct a64_ap_boot *boot_context(struct percpu *pc)
     return b;
 }
 
+/* Each CPU's boot context lives in its per-CPU area: nothing else to make first. */
+int arch_cpu_prepare(const struct boot_info *bi, struct percpu *pc)
+{
+    (void)bi;
+    (void)pc;
+    return KEEL_OK;
+}
+
+/* PSCI and spin-table leave nothing behind to undo. */
+void arch_cpus_started(void)
+{
+}
+
 int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct percpu *pc)
 {
     uint64_t ctx_pa;

@@ -1,21 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The GDT, the TSS with its IST stacks, and the IDT with the 32 exception vectors. */
+/* Each CPU's GDT and TSS with its IST stacks, and the one IDT with the 32 exception vectors. */
 #include <stdint.h>
+#include <string.h>
 
 #include <x86/cpu.h>
-
-/* The 64-bit TSS (SDM vol. 3, 8.7); packed because rsp0 sits at offset 4. */
-struct x86_tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct x86_tss) == 104, "64-bit TSS layout");
 
 struct x86_idt_gate {
     uint16_t offset_low;
@@ -39,9 +27,10 @@ struct x86_table_ptr {
 #define GATE_INTERRUPT 0x8e                     /* present, DPL 0, 64-bit interrupt gate */
 #define TSS_TYPE_AVAILABLE UINT64_C(0x89)       /* present, 64-bit TSS, available */
 
-/* null, code, data, and the 16-byte TSS descriptor. */
-static uint64_t gdt[5];
-static struct x86_tss tss;
+/* The boot CPU's tables; a secondary CPU's live in its per-CPU area (smp.c). */
+static struct x86_cpu_tables boot_tables;
+
+/* Written once by the boot CPU before any other CPU runs, then only read: every CPU loads it. */
 static struct x86_idt_gate idt[X86_EXCEPTION_COUNT];
 
 /*
@@ -67,19 +56,19 @@ static uint8_t vector_ist(unsigned vector)
     }
 }
 
-static void gdt_load(void)
+static void gdt_load(struct x86_cpu_tables *t)
 {
-    uint64_t base = (uint64_t)(uintptr_t)&tss;
-    uint64_t limit = sizeof(tss) - 1;
+    uint64_t base = (uint64_t)(uintptr_t)&t->tss;
+    uint64_t limit = sizeof(t->tss) - 1;
 
-    gdt[0] = 0;
-    gdt[1] = GDT_CODE64;
-    gdt[2] = GDT_DATA;
-    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (TSS_TYPE_AVAILABLE << 40) |
-             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-    gdt[4] = base >> 32;
+    t->gdt[0] = 0;
+    t->gdt[1] = GDT_CODE64;
+    t->gdt[2] = GDT_DATA;
+    t->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (TSS_TYPE_AVAILABLE << 40) |
+                (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    t->gdt[4] = base >> 32;
 
-    struct x86_table_ptr ptr = {.limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt};
+    struct x86_table_ptr ptr = {.limit = sizeof(t->gdt) - 1, .base = (uint64_t)(uintptr_t)t->gdt};
     /* CS can only be reloaded by a far transfer: push the selector and return to 1:. */
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
@@ -97,13 +86,22 @@ static void gdt_load(void)
                      : "rax", "memory");
 }
 
+void x86_cpu_tables_load(struct x86_cpu_tables *t, const uint64_t ist_top[X86_IST_COUNT])
+{
+    memset(t, 0, sizeof(*t));
+    for (unsigned i = 0; i < X86_IST_COUNT; i++) {
+        t->tss.ist[i] = ist_top[i];
+    }
+    t->tss.iomap_base = sizeof(t->tss); /* no I/O permission bitmap */
+    gdt_load(t);
+
+    struct x86_table_ptr ptr = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
 void x86_cpu_tables_init(void)
 {
-    for (unsigned i = 0; i < X86_IST_COUNT; i++) {
-        tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][X86_IST_STACK_SIZE];
-    }
-    tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-    gdt_load();
+    uint64_t ist_top[X86_IST_COUNT];
 
     for (unsigned v = 0; v < X86_EXCEPTION_COUNT; v++) {
         uint64_t handler = x86_exception_stubs[v];
@@ -116,6 +114,8 @@ void x86_cpu_tables_init(void)
             .offset_high = handler >> 32,
         };
     }
-    struct x86_table_ptr ptr = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
-    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+    for (unsigned i = 0; i < X86_IST_COUNT; i++) {
+        ist_top[i] = (uint64_t)(uintptr_t)&ist_stacks[i][X86_IST_STACK_SIZE];
+    }
+    x86_cpu_tables_load(&boot_tables, ist_top);
 }

@@ -5,6 +5,7 @@
 #include <keel/arch.h>
 #include <keel/console.h>
 #include <keel/fault.h>
+#include <keel/smp.h>
 #include <x86/cpu.h>
 
 #define VECTOR_PAGE_FAULT 14
@@ -123,6 +124,8 @@ noreturn void x86_exception(const struct x86_exception_frame *frame)
     put_num(frame->rip, 16);
     put_str(" addr 0x");
     put_num(addr, 16);
+    put_str(" on cpu ");
+    put_num(smp_cpu_index(), 10);
     put_str("\r\n"); /* serial, like console_write */
     arch_exit(KEEL_EXIT_EXCEPTION);
 }

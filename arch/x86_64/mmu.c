@@ -37,6 +37,14 @@ static bool cpu_has_pat(void)
     return (edx & X86_CPUID_1_PAT) != 0;
 }
 
+/* Without a PAT (no 64-bit CPU we know of), entry 1 stays WT: slower WC, still correct. */
+void x86_pat_init(void)
+{
+    if (cpu_has_pat()) {
+        x86_wrmsr(PTE_X86_MSR_IA32_PAT, PTE_X86_PAT_VALUE);
+    }
+}
+
 /*
  * The SDM (vol. 3A, "Programming the PAT") asks for a cache and TLB flush around a PAT
  * change, so that no line or translation is left with the old type. Only entry 1
@@ -56,10 +64,7 @@ void arch_tlb_switch(const struct page_table *pt)
         panic("x86: page-table root %llx is not a 4 KiB-aligned physical address",
               (unsigned long long)root);
     }
-    /* Without a PAT (no 64-bit CPU we know of), entry 1 stays WT: slower WC, still correct. */
-    if (cpu_has_pat()) {
-        x86_wrmsr(PTE_X86_MSR_IA32_PAT, PTE_X86_PAT_VALUE);
-    }
+    x86_pat_init();
     /* A port-I/O console keeps printing; an MMIO one would lose its 1:1 mapping here. */
     console_uart_suspend();
     x86_write_cr3(root);

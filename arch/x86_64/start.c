@@ -61,12 +61,29 @@ noreturn void arch_exit(int code)
     }
 }
 
-uint64_t arch_cpu_id(void)
+/*
+ * CPUID.0BH:EDX is the 32-bit x2APIC ID, valid when the leaf exists and reports a level
+ * (EBX[15:0] non-zero); otherwise CPUID.01H:EBX[31:24], the 8-bit initial APIC ID. The
+ * two agree wherever both exist. x86_ap_entry64 (smp_entry.S) reads it the same way.
+ */
+uint32_t x86_apic_id(void)
 {
     uint32_t eax, ebx, ecx, edx;
 
+    x86_cpuid(0, &eax, &ebx, &ecx, &edx);
+    if (eax >= 0xb) {
+        x86_cpuid(0xb, &eax, &ebx, &ecx, &edx);
+        if ((ebx & 0xffff) != 0) {
+            return edx;
+        }
+    }
     x86_cpuid(1, &eax, &ebx, &ecx, &edx);
-    return ebx >> 24; /* CPUID.01H:EBX[31:24], the initial APIC ID */
+    return ebx >> 24;
+}
+
+uint64_t arch_cpu_id(void)
+{
+    return x86_apic_id();
 }
 
 uint64_t arch_kernel_phys_base(void)

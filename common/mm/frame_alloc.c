@@ -24,6 +24,7 @@ static const char *const owner_names[FRAME_OWNER_COUNT] = {
     [FRAME_OWNER_PAGE_TABLES] = "page_tables",
     [FRAME_OWNER_HEAP] = "heap",
     [FRAME_OWNER_STACKS] = "stacks",
+    [FRAME_OWNER_CPU_START] = "cpu_start",
 };
 
 const char *frame_owner_name(uint32_t owner)
@@ -304,8 +305,9 @@ int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
     return err;
 }
 
-int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum frame_owner owner,
-                    paddr_t *out)
+/* The lowest fitting run that ends at or below frame `limit_pfn` (exclusive). */
+static int alloc_run_below(struct frame_alloc *fa, uint64_t count, uint64_t align,
+                           enum frame_owner owner, uint64_t limit_pfn, paddr_t *out)
 {
     if (!owner_is_valid(owner) || count == 0 || align == 0 || (align & (align - 1)) != 0 ||
         out == NULL) {
@@ -314,12 +316,15 @@ int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum
     if (alloc_fail_hit(fa->fail)) {
         return KEEL_E_ALLOC_INJECTED;
     }
-    for (size_t i = 0; i < fa->extent_count; i++) {
+    if (limit_pfn > fa->limit_pfn) {
+        limit_pfn = fa->limit_pfn;
+    }
+    for (size_t i = 0; i < fa->extent_count && fa->extents[i].pfn < limit_pfn; i++) {
         const struct frame_extent *e = &fa->extents[i];
         if (e->owner != FRAME_OWNER_FREE) {
             continue;
         }
-        uint64_t end = extent_end(e) < fa->limit_pfn ? extent_end(e) : fa->limit_pfn;
+        uint64_t end = extent_end(e) < limit_pfn ? extent_end(e) : limit_pfn;
         uint64_t start = (e->pfn + (align - 1)) & ~(align - 1);
         if (start < e->pfn || start >= end || end - start < count) {
             continue;
@@ -334,6 +339,17 @@ int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum
         return KEEL_OK;
     }
     return KEEL_E_NO_MEMORY;
+}
+
+int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum frame_owner owner,
+                    paddr_t *out)
+{
+    return alloc_run_below(fa, count, align, owner, UINT64_MAX, out);
+}
+
+int frame_alloc_below(struct frame_alloc *fa, paddr_t limit, enum frame_owner owner, paddr_t *out)
+{
+    return alloc_run_below(fa, 1, 1, owner, limit.pa / PAGE_SIZE, out);
 }
 
 int frame_alloc_one(struct frame_alloc *fa, enum frame_owner owner, paddr_t *out)

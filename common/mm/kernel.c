@@ -5,6 +5,7 @@
 #include <keel/arch.h>
 #include <keel/console.h>
 #include <keel/image.h>
+#include <keel/layout.h>
 #include <keel/mm.h>
 
 /* The memory sequence's state for the running kernel; mm_kernel_init() passes it on. */
@@ -57,6 +58,51 @@ bool mm_virt_to_phys(const void *p, uint64_t *pa)
     }
     *pa = m.pa.pa + (va - m.va.va);
     return true;
+}
+
+int mm_low_page_map(uint64_t limit, uint64_t *pa)
+{
+    paddr_t frame;
+    int err = frame_alloc_below(&kernel_mm.frames, pa_init(limit), FRAME_OWNER_CPU_START, &frame);
+
+    if (err != KEEL_OK) {
+        return err;
+    }
+    err =
+        arch_map_section(&kernel_mm.as->pt, va_init(frame.pa), frame, PAGE_SIZE, PT_READ | PT_EXEC);
+    if (err != KEEL_OK) {
+        frame_free(&kernel_mm.frames, frame, 1, FRAME_OWNER_CPU_START);
+        return err;
+    }
+    *pa = frame.pa;
+    return KEEL_OK;
+}
+
+int mm_low_page_release(uint64_t pa)
+{
+    int err = mm_unmap(kernel_mm.as, va_init(pa), PAGE_SIZE);
+
+    return err != KEEL_OK ? err
+                          : frame_free(&kernel_mm.frames, pa_init(pa), 1, FRAME_OWNER_CPU_START);
+}
+
+/* Device mappings after the console's page, each in pages of its own. */
+static uint64_t device_mapped = PAGE_SIZE;
+
+int mm_map_device(uint64_t pa, uint64_t size, volatile void **out)
+{
+    uint64_t base = pa & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t bytes = (pa - base + size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t va = MMIO_VBASE + device_mapped;
+    int err = arch_map_section(&kernel_mm.as->pt, va_init(va), pa_init(base), bytes,
+                               PT_READ | PT_WRITE | PT_MEM_DEVICE);
+
+    if (err != KEEL_OK) {
+        return err;
+    }
+    device_mapped += bytes;
+    *out = (volatile void *)(uintptr_t)(va + (pa - base));
+    return KEEL_OK;
 }
 
 const void *mm_phys_ptr(uint64_t pa, uint64_t len)

@@ -128,15 +128,33 @@ void arch_fb_reinit(uint64_t console_mmio);
 struct percpu;
 
 /*
+ * Makes what the arch needs to start CPU `rec` into pc (x86_64: its GDT and TSS, a
+ * double-fault stack, and on the first call the real-mode trampoline and the local
+ * APIC's mapping; aarch64: nothing). Called for every CPU before any is started, so
+ * that an allocation failure starts none: KEEL_OK, or the allocation's error, which
+ * fails the boot.
+ */
+int arch_cpu_prepare(const struct boot_info *bi, struct percpu *pc);
+
+/*
  * Asks CPU `rec` to start at the arch's AP entry, which must reach keel_ap_main(pc) on
  * pc->cpu.stack.top with the MMU on the kernel's table (the identity mappings of the
  * memory result are still there), its exception vectors and pc->exception_stack, and
  * the per-CPU register pointing at pc. Called on the boot CPU after the memory
- * sequence, once per CPU, never waiting for the CPU itself. Returns KEEL_OK when the
- * request was made, KEEL_E_CPU_START (the firmware refused: PSCI's error) or
- * KEEL_E_CPU_UNSUPPORTED (no way on this arch yet).
+ * sequence, once per CPU and after that CPU's state is SMP_CPU_STARTING, never waiting
+ * for the CPU itself (x86_64's last call sends every CPU its INIT-SIPI-SIPI, with one
+ * INIT delay for all). Returns KEEL_OK when the request was made or recorded,
+ * KEEL_E_CPU_START (the firmware refused: PSCI's error), the arch's own reason
+ * (x86_64: KEEL_E_CPU_APIC_ID) or KEEL_E_CPU_UNSUPPORTED (no way on this arch yet).
  */
 int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct percpu *pc);
+
+/*
+ * Called once after the wait, whether every CPU checked in or not: what the start left
+ * behind is undone (x86_64: a CPU that did not check in gets INIT, so that it cannot
+ * run the trampoline later, and the trampoline page is unmapped and freed).
+ */
+void arch_cpus_started(void);
 
 /* Parks the running CPU: interrupts off, wfi/hlt in a loop. Never returns. */
 noreturn void arch_cpu_park(void);

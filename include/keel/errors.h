@@ -157,7 +157,11 @@
     X(KEEL_E_CPU_BOOT_UNLISTED, "cpus: the boot CPU is not among the CPUs recorded")               \
     X(KEEL_E_CPU_DISABLED, "cpus: the firmware marks the cpu disabled")                            \
     X(KEEL_E_CPU_START, "cpus: the firmware refused to start the cpu")                             \
-    X(KEEL_E_CPU_UNSUPPORTED, "cpus: this arch cannot start the cpu's method yet")
+    X(KEEL_E_CPU_UNSUPPORTED, "cpus: this arch cannot start the cpu's method yet")                 \
+    X(KEEL_E_CPU_APIC_ID, "cpus: the cpu's APIC ID is above 254, which xAPIC mode cannot address") \
+    X(KEEL_E_CPU_IPI, "cpus: the local APIC did not send the start IPI")                           \
+    X(KEEL_E_CPU_ROOT_HIGH, "cpus: the page-table root is above 4 GiB, out of a 32-bit CR3's "     \
+                            "reach")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

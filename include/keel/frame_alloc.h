@@ -24,7 +24,8 @@ enum frame_owner {
     FRAME_OWNER_PAGE_TABLES = 5,      /* "page_tables": tables Keel builds */
     FRAME_OWNER_HEAP = 6,             /* "heap": pages behind the kernel heap */
     FRAME_OWNER_STACKS = 7,           /* "stacks": kernel and CPU stacks */
-    FRAME_OWNER_COUNT = 8,
+    FRAME_OWNER_CPU_START = 8, /* "cpu_start": low memory a CPU start needs (x86 trampoline) */
+    FRAME_OWNER_COUNT = 9,
 };
 
 /*
@@ -109,6 +110,13 @@ int frame_alloc_one(struct frame_alloc *fa, enum frame_owner owner, paddr_t *out
  */
 int frame_alloc_run(struct frame_alloc *fa, uint64_t count, uint64_t align, enum frame_owner owner,
                     paddr_t *out);
+
+/*
+ * One frame that ends at or below `limit` (exclusive; e.g. below 1 MiB for code a CPU
+ * runs in real mode), for `owner`; the lowest free one wins, and the allocator's own
+ * limit (frame_alloc_set_limit) still applies. Fails as frame_alloc_run does.
+ */
+int frame_alloc_below(struct frame_alloc *fa, paddr_t limit, enum frame_owner owner, paddr_t *out);
 
 /*
  * Returns [base, base + count * PAGE_SIZE) from `owner` to the free pool. Every frame

@@ -130,6 +130,21 @@ int mm_kernel_stage_done(int err);
 /* The physical address behind a kernel pointer (heap, image, stack), through the live table. */
 bool mm_virt_to_phys(const void *p, uint64_t *pa);
 
+/*
+ * A frame below `limit` (FRAME_OWNER_CPU_START), mapped 1:1 read-only and executable in
+ * the kernel's table: code a CPU runs before its MMU is on, and right after (x86's
+ * real-mode trampoline). The caller fills it through the direct map. Released (unmapped,
+ * then freed) by mm_low_page_release. Counted by keel.fail_alloc.
+ */
+int mm_low_page_map(uint64_t limit, uint64_t *pa);
+int mm_low_page_release(uint64_t pa);
+
+/*
+ * Maps the device registers [pa, pa + size) uncached (PT_MEM_DEVICE) in the MMIO window,
+ * after the console's page, and points *out at pa's byte. The mapping stays.
+ */
+int mm_map_device(uint64_t pa, uint64_t size, volatile void **out);
+
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);
 

@@ -65,6 +65,12 @@ int smp_start(const struct boot_info *bi, const struct kernel_memory *km, struct
 const struct smp_result *smp_result(void);
 
 /*
+ * The running CPU's number (0 for the boot CPU and before the stage ran), found by its
+ * hardware id (arch_cpu_id); the fault lines name it.
+ */
+uint32_t smp_cpu_index(void);
+
+/*
  * The common C entry of a secondary CPU, called by the arch's AP entry on
  * pc->cpu.stack with the MMU on the kernel's table, the vectors and the per-CPU
  * register set. Checks in, then calls kernel_ap_main; parks the CPU when that returns
@@ -72,7 +78,10 @@ const struct smp_result *smp_result(void);
  */
 noreturn void keel_ap_main(struct percpu *pc);
 
-/* The arch hooks this stage calls, arch_cpu_start and arch_cpu_park, are in keel/arch.h. */
+/*
+ * The arch hooks this stage calls (arch_cpu_prepare, arch_cpu_start, arch_cpus_started,
+ * arch_cpu_park) are in keel/arch.h.
+ */
 
 KEEL_END_DECLS
 

@@ -38,6 +38,8 @@ def run_keel(a, modules, cmdline, extra):
            "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
     cmd += ["--kernel", a.kernel] if a.kernel else []
     cmd += ["--esp", a.esp] if a.esp else []
+    for path in a.acpi_table:
+        cmd += ["--acpi-table", path]
     cmd += ["--smp", str(a.smp)] if a.smp else []
     for path in modules:
         cmd += ["--module", path]
@@ -259,6 +261,8 @@ def main():
                    help="with --fail-alloc-sweep: only K allocations, the first to the last")
     p.add_argument("--kernel", help="boot this image (`keel run --kernel`)")
     p.add_argument("--esp", help="`keel run --esp`: files for the UEFI targets' ESP")
+    p.add_argument("--acpi-table", action="append", default=[],
+                   help="`keel run --acpi-table`: x86_64-grub's GRUB loads it over the firmware's")
     p.add_argument("--append", help="words added to a good boot's command line")
     p.add_argument("--via-load-options", action="store_true",
                    help="x86_64-uefi: the command line as LoadOptions (QEMU -kernel/-append)")

@@ -104,7 +104,7 @@ def timed_boot(cmd, line, answers=()):
     return t_line, t_end, "\n".join(out)
 
 
-def bench_boot(names, runs, no_fb, no_answers=False):
+def bench_boot(names, runs, no_fb, no_answers=False, smp=1):
     """QEMU alone, Keel's example beside the null kernel: the time to each one's first
     kernel line and to the end of the process, and the report's timeline.
 
@@ -122,7 +122,7 @@ def bench_boot(names, runs, no_fb, no_answers=False):
             cmds = {}
             for null in (False, True):
                 os.makedirs(os.path.join(work, str(null)))
-                cmds[null] = qemu_command(target, bdir, BootOptions(null=null, no_fb=no_fb),
+                cmds[null] = qemu_command(target, bdir, BootOptions(null=null, no_fb=no_fb, smp=smp),
                                           os.path.join(work, str(null)))
             for _ in range(runs):
                 for null in (False, True):

@@ -58,8 +58,16 @@ def grub_multiboot2(ctx):
     os.makedirs(os.path.join(iso_root, "boot", "grub"))
     os.makedirs(os.path.join(iso_root, "boot", "modules"))
     shutil.copyfile(ctx.image, os.path.join(iso_root, "boot", "keel.elf"))
-    lines = ["set timeout=0", "set default=0", 'menuentry "Keel" {',
-             ("  multiboot2 /boot/keel.elf " + grub_words(ctx.cmdline)).rstrip()]
+    lines = ["set timeout=0", "set default=0", 'menuentry "Keel" {']
+    # GRUB's acpi command puts each table in place of the firmware's of the same signature
+    # (new RSDP, RSDT and XSDT in low memory), and the multiboot2 ACPI tags point there.
+    modules = "multiboot2 normal iso9660 biosdisk configfile"
+    for i, path in enumerate(ctx.acpi_tables):
+        os.makedirs(os.path.join(iso_root, "boot", "acpi"), exist_ok=True)
+        shutil.copyfile(path, os.path.join(iso_root, "boot", "acpi", "%d.aml" % i))
+        lines.append("  acpi /boot/acpi/%d.aml" % i)
+        modules += "" if i else " acpi"
+    lines.append(("  multiboot2 /boot/keel.elf " + grub_words(ctx.cmdline)).rstrip())
     # The image's multiboot2 header asks for 1024x768x32, and GRUB's multiboot2 command
     # turns that into gfxpayload=1024x768x32,1024x768,auto by itself; at boot it sets the
     # mode through VBE (vbe.mod comes in as a dependency of multiboot2.mod) and falls back
@@ -78,8 +86,7 @@ def grub_multiboot2(ctx):
         f.write("\n".join(lines) + "\n")
     iso = os.path.join(ctx.work, "keel.iso")
     subprocess.run(["grub-mkrescue", "-d", GRUB_PC_DIR, "-o", iso, iso_root,
-                    "--locales=", "--fonts=", "--themes=", "--install-modules=multiboot2 normal "
-                    "iso9660 biosdisk configfile"],
+                    "--locales=", "--fonts=", "--themes=", "--install-modules=" + modules],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return machine(ctx) + ["-cdrom", iso, "-boot", "d",
                            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]

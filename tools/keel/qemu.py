@@ -80,12 +80,13 @@ class BootOptions:
 
     def __init__(self, modules=(), cmdline="", memory="512M", smp=1, extra=(), null=False,
                  timeout=120, no_fb=False, display=False, screenshot=None, kernel=None,
-                 esp=None):
+                 esp=None, acpi_tables=()):
         self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
         self.extra, self.null, self.timeout = list(extra), null, timeout
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
         self.kernel = kernel  # an image to boot instead of the build directory's
         self.esp = esp  # a directory whose files the UEFI targets add to the ESP
+        self.acpi_tables = list(acpi_tables)  # x86_64-grub: tables GRUB's acpi command loads
 
 
 def qmp_connect(sock_path, timeout=20):
@@ -159,7 +160,7 @@ def qemu_command(target, bdir, opts, work):
         fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
     ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
     ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
-    ctx.work, ctx.esp = work, opts.esp
+    ctx.work, ctx.esp, ctx.acpi_tables = work, opts.esp, opts.acpi_tables
     cmd = target.command(ctx) + memory_backend(ctx.memory, work)
     cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
     if not opts.display:

@@ -103,13 +103,24 @@ def tests_of(arch):
             if t is main or kind in t.faults:
                 tests.append(Test("fault-%s-%s" % (t.name, kind), t,
                                   ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
-    # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N).
-    tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"], timeout=900))
+    # A fault on a secondary CPU names it: CPU 1 runs into its stack's guard page (exit 12,
+    # the guard page's code; the line ends "on cpu 1").
+    if main.smp:
+        tests.append(Test("fault-%s-ap-stack-overflow" % main.name, main,
+                          ["--smp", "2", "--cmdline", "keel.fault=ap-stack-overflow"]
+                          + expect_failure(") on cpu 1", 12)))
+    # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N),
+    # at -smp 2 where the target starts CPUs, so that the start stage's allocations (the
+    # per-CPU area, its stacks, the arch's) are among them.
+    def sweep_smp(t):
+        return ["--smp", "2"] if 2 in t.smp else []
+    tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"] + sweep_smp(main),
+                      timeout=900))
     # Every other target: the first, a middle and the last allocation (its loader hands
     # the sequence a different map; a whole sweep per target would cost too many boots).
     for t in targets[1:]:
-        tests.append(Test("fail-alloc-%s" % t.name, t,
-                          ["--fail-alloc-sweep", "--fail-alloc-sample", "3"], timeout=900))
+        tests.append(Test("fail-alloc-%s" % t.name, t, ["--fail-alloc-sweep", "--fail-alloc-sample",
+                                                        "3"] + sweep_smp(t), timeout=900))
     # A kernel outside the tree on Keel as a subproject: examples/hello's README, run.
     tests.append(Test("hello-%s" % main.name, main, [], "hello", timeout=600))
     # Every door of the arch, given the same modules and command line, hands the kernel

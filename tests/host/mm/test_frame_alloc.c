@@ -577,6 +577,50 @@ static void test_fail_injection(void)
     CHECK_ERR(frame_alloc_one(&fa, FRAME_OWNER_PAGE_TABLES, &pa), KEEL_OK);
 }
 
+/* frame_alloc_below: the lowest free frame under the limit, and none when all are taken. */
+static void test_below(void)
+{
+    struct frame_extent st[64];
+    struct frame_alloc fa;
+    struct alloc_fail fail;
+    paddr_t pa;
+    const struct bi_mem_range map[] = {
+        {.base = 0x0, .size = 0x3000, .type = BI_MEM_USABLE},
+        {.base = 0x3000, .size = 0x9d000, .type = BI_MEM_RESERVED},
+        {.base = 0x100000, .size = 0x100000, .type = BI_MEM_USABLE},
+    };
+
+    CHECK_ERR(frame_alloc_init(&fa, map, 3, st, 64), KEEL_OK);
+    /* Page 0 is never RAM: below 1 MiB there are frames 1 and 2 only. */
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_CPU_START, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x1000);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_CPU_START, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x2000);
+    CHECK(fa.frames_by_owner[FRAME_OWNER_CPU_START] == 2);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_CPU_START, &pa),
+              KEEL_E_NO_MEMORY);
+    /* A limit inside a free extent: only the frames wholly below it. */
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x101fff), FRAME_OWNER_CPU_START, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x100000);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x101fff), FRAME_OWNER_CPU_START, &pa),
+              KEEL_E_NO_MEMORY);
+    /* The allocator's own limit is the lower of the two. */
+    frame_alloc_set_limit(&fa, pa_init(0x101000));
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x200000), FRAME_OWNER_CPU_START, &pa),
+              KEEL_E_NO_MEMORY);
+    frame_alloc_set_limit(&fa, pa_init(UINT64_MAX));
+    /* Freed, the first frame is the next one handed out; an injected failure counts. */
+    CHECK_ERR(frame_free(&fa, pa_init(0x1000), 1, FRAME_OWNER_CPU_START), KEEL_OK);
+    frame_alloc_set_fail(&fa, &fail);
+    alloc_fail_arm(&fail, 1);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_CPU_START, &pa),
+              KEEL_E_ALLOC_INJECTED);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_CPU_START, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x1000 && fail.count == 2);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x100000), FRAME_OWNER_FREE, &pa), KEEL_E_INVALID);
+    CHECK_ERR(frame_alloc_check(&fa), KEEL_OK);
+}
+
 static void test_storage(void)
 {
     struct frame_extent small[8];
@@ -655,6 +699,7 @@ int main(void)
     test_reserve_and_contract();
     test_huge_maps();
     test_fail_injection();
+    test_below();
     test_storage();
     const uint64_t seeds[] = {1, 0x5eed, 0xdeadbeef, 42};
     for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {

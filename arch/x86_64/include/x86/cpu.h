@@ -55,6 +55,13 @@ static inline void x86_wrmsr(uint32_t msr, uint64_t val)
                      : "memory");
 }
 
+static inline uint64_t x86_rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint64_t x86_read_cr3(void)
 {
     uint64_t val;
@@ -132,8 +139,47 @@ extern uint64_t x86_boot_pdpt_low[512];
 extern uint64_t x86_boot_pd_low[4][512];
 extern uint64_t x86_boot_pt_first[512];
 
-/* Loads the GDT with a TSS (IST stacks) and the IDT with the 32 exception vectors. */
+/* The 64-bit TSS (SDM vol. 3, 8.7); packed because rsp0 sits at offset 4. */
+struct x86_tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct x86_tss) == 104, "64-bit TSS layout");
+
+/* One CPU's GDT (null, code, data, the 16-byte TSS descriptor) and its TSS. */
+struct x86_cpu_tables {
+    uint64_t gdt[5];
+    struct x86_tss tss;
+};
+
+/*
+ * Builds the IDT with the 32 exception vectors (once, on the boot CPU), then loads the
+ * boot CPU's tables with its IST stacks in .bss.
+ */
 void x86_cpu_tables_init(void);
+
+/*
+ * Fills `t` (a GDT whose TSS has the IST stack tops `ist_top`, indexed by IST slot - 1)
+ * and loads it on the running CPU: GDT, CS/DS/ES/SS, TR, and the shared IDT. The boot
+ * CPU's tables and every secondary CPU's go through here; `t` must stay in place.
+ */
+void x86_cpu_tables_load(struct x86_cpu_tables *t, const uint64_t ist_top[X86_IST_COUNT]);
+
+/* Writes IA32_PAT with Keel's value (entry 1 write-combining) when the CPU has a PAT. */
+void x86_pat_init(void);
+
+/* The running CPU's APIC ID: CPUID leaf 0BH's x2APIC ID when the leaf exists, else leaf 1's. */
+uint32_t x86_apic_id(void);
+
+/* The secondary CPUs' C entry (smp.c), from x86_ap_entry64 on the CPU's own stack. */
+struct percpu;
+noreturn void x86_ap_start(struct percpu *pc);
 
 /*
  * Called by the vector stubs: a page fault goes to keel_page_fault(); anything else
