@@ -67,16 +67,26 @@ bool mm_type_is_ram(uint32_t type)
            type == BI_MEM_ACPI_RECLAIMABLE || type == BI_MEM_EFI_RUNTIME;
 }
 
+/*
+ * What the direct map holds: RAM, and the RAM a DTB's /memreserve/ keeps from the
+ * kernel's allocations but not from its reach (the Devicetree spec puts the spin
+ * tables there, whose cpu-release-addr the secondary-CPU stage writes).
+ */
+static bool in_direct_map(const struct bi_mem_range *r)
+{
+    return mm_type_is_ram(r->type) ||
+           (r->type == BI_MEM_RESERVED && r->source == BI_SRC_FDT_MEMRESERVE);
+}
+
 const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
 {
     if (!mm->live) {
         return arch_early_phys_ptr(pa, len);
     }
-    /* The direct map holds RAM only: anything else would fault, so it is refused. */
+    /* Anything outside the direct map would fault, so it is refused. */
     for (uint32_t i = 0; i < mm->bi->mem_count; i++) {
         const struct bi_mem_range *r = &mm->bi->mem[i];
-        if (mm_type_is_ram(r->type) && pa >= r->base && len <= r->size &&
-            pa - r->base <= r->size - len) {
+        if (in_direct_map(r) && pa >= r->base && len <= r->size && pa - r->base <= r->size - len) {
             return mm->env.live_ptr(mm->env.ctx, DIRECT_MAP_BASE + pa, len);
         }
     }
@@ -214,8 +224,9 @@ static int map_console(struct mm_state *mm)
 }
 
 /*
- * 3d. All RAM at DIRECT_MAP_BASE + pa. Touching RAM ranges are mapped as one run so
- * that the builder can use the largest pages the run's alignment allows.
+ * 3d. All RAM (and /memreserve/'s, in_direct_map) at DIRECT_MAP_BASE + pa. Touching
+ * ranges are mapped as one run so that the builder can use the largest pages the run's
+ * alignment allows.
  */
 static int map_direct(struct mm_state *mm, const struct boot_info *bi)
 {
@@ -223,12 +234,12 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
     int err = KEEL_OK;
 
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
-        if (!mm_type_is_ram(bi->mem[i].type)) {
+        if (!in_direct_map(&bi->mem[i])) {
             continue;
         }
         uint64_t base = bi->mem[i].base;
         uint64_t end = base + bi->mem[i].size;
-        while (i + 1 < bi->mem_count && mm_type_is_ram(bi->mem[i + 1].type) &&
+        while (i + 1 < bi->mem_count && in_direct_map(&bi->mem[i + 1]) &&
                bi->mem[i + 1].base == end) {
             i++;
             end += bi->mem[i].size;

@@ -34,8 +34,8 @@ def size_bytes(s):
 
 
 def run_keel(a, modules, cmdline, extra):
-    cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir, "--memory", a.memory,
-           "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
+    cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir] + (
+        ["--memory", a.memory] if a.memory else []) + ["--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
     cmd += ["--kernel", a.kernel] if a.kernel else []
     cmd += ["--esp", a.esp] if a.esp else []
     cmd += ["--smp", str(a.smp)] if a.smp else []
@@ -112,7 +112,8 @@ def good_boot(a):
         lo, hi = int(m["base"], 16), int(m["base"], 16) + int(m["size"], 16)
         check(any(b <= lo and hi <= e for b, e in module_ranges),
               "module %s lies in a range of type module" % m["name"], failures)
-    given = size_bytes(a.memory)
+    # A board's firmware may keep part of its RAM (the row's ram_kept: a GPU's share).
+    given = size_bytes(a.memory or target.memory or "512M") - target.ram_kept
     # ramfb's framebuffer is carved out of RAM; a loader's (x86 VBE) lies in an MMIO hole.
     ram_lo = min(int(m["base"], 16) for m in r["memory"] if m["type"] == "usable")
     ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES
@@ -249,7 +250,7 @@ def main():
     p.add_argument("keel")
     p.add_argument("build_dir")
     p.add_argument("target")
-    p.add_argument("--memory", default="512M")
+    p.add_argument("--memory", help="`keel run --memory` (default: the row's, or 512M)")
     p.add_argument("--timeout", type=int, default=120)
     p.add_argument("--expect-line")
     p.add_argument("--expect-code", type=int)
