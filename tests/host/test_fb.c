@@ -21,7 +21,7 @@
 
 static void table(void)
 {
-    CHECK(fb_driver_count == 2);
+    CHECK(fb_driver_count == 3);
     for (size_t i = 0; i < fb_driver_count; i++) {
         const struct fb_driver *d = fb_drivers[i];
         CHECK(d->name != NULL && d->probe != NULL && d->source != BI_FB_NONE);
@@ -35,6 +35,9 @@ static void table(void)
     const struct fb_driver *ramfb = fb_driver_by_source(BI_FB_RAMFB);
     CHECK(simplefb != NULL && simplefb->setup == NULL);
     CHECK(ramfb != NULL && ramfb->setup != NULL);
+    const struct fb_driver *mbox = fb_driver_by_source(BI_FB_RPI_MAILBOX);
+    CHECK(mbox != NULL && mbox->setup != NULL);
+    CHECK(fb_driver_by_compatible("brcm,bcm2835-mbox", sizeof("brcm,bcm2835-mbox")) == mbox);
     CHECK(fb_driver_by_source(BI_FB_NONE) == NULL && fb_driver_by_source(BI_FB_MULTIBOOT2) == NULL);
     CHECK(fb_driver_by_source(1000) == NULL);
 

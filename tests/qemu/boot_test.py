@@ -39,6 +39,7 @@ def run_keel(a, modules, cmdline, extra):
     cmd += ["--kernel", a.kernel] if a.kernel else []
     cmd += ["--esp", a.esp] if a.esp else []
     cmd += ["--smp", str(a.smp)] if a.smp else []
+    cmd += ["--serial-port", str(a.serial_port)] if a.serial_port else []
     for path in modules:
         cmd += ["--module", path]
     if extra:
@@ -270,6 +271,8 @@ def main():
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
     p.add_argument("--smp", type=int, default=0, help="`keel run --smp N`, and check all N run")
     p.add_argument("--expect-warning", help="a good boot that prints this warning")
+    p.add_argument("--serial-port", type=int, default=0,
+                   help="`keel run --serial-port N`: the console on QEMU's -serial #N")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
     if a.esp:  # named from this directory

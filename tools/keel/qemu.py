@@ -83,12 +83,13 @@ class BootOptions:
 
     def __init__(self, modules=(), cmdline="", memory=None, smp=None, extra=(), null=False,
                  timeout=120, no_fb=False, display=False, screenshot=None, kernel=None,
-                 esp=None):
+                 esp=None, serial_port=0):
         self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
         self.extra, self.null, self.timeout = list(extra), null, timeout
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
         self.kernel = kernel  # an image to boot instead of the build directory's
         self.esp = esp  # a directory whose files the UEFI targets add to the ESP
+        self.serial_port = serial_port  # QEMU's -serial the console is on (0: the first)
 
 
 def qmp_connect(sock_path, timeout=20):
@@ -181,6 +182,8 @@ def qemu_command(target, bdir, opts, work):
     ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
     ctx.work, ctx.esp = work, opts.esp
     cmd = target.command(ctx) + memory_backend(ctx.memory, work)
+    # The console is QEMU's serial port opts.serial_port; the ones before it lead nowhere.
+    cmd += ["-serial", "null"] * opts.serial_port
     cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
     if not opts.display:
         cmd += ["-display", "none"]

@@ -202,12 +202,24 @@ TARGETS = {t.name: t for t in [
            command=loaders.qemu_kernel_board_dtb, dtb="raspi3b",
            fb_nodes=("/soc/mailbox@7e00b880",),
            memory="1G", cpus=4, ram_kept=64 << 20, smp=(4,),
-           per_target=("long-cmdline", "no-fb"),
+           per_target=("long-cmdline", "screen", "no-fb"),
            faults=("write-rodata", "exec-data", "stack-overflow", "use-after-reclaim"),
            protocol="fdt", loader_prefix="qemu", fb_source="rpi-mailbox", module_args=False,
            tests=(
                # The board's only size: 1 GiB, the VideoCore's 64 MiB kept, four CPUs.
-               ("boot-{target}", ["--no-fb"]),
+               ("boot-{target}", []),
+               # stdout-path at the aux mini-UART, QEMU's -serial #1: the whole boot there.
+               ("boot-{target}-aux-console", ["--serial-port", "1", "--", "-dtb",
+                                              generated("raspi3b-aux-console.dtb")]),
+               # A mailbox where no VideoCore answers: a bounded wait, one warning, serial.
+               ("bad-{target}-mbox-silent", ["--no-fb", "--expect-warning",
+                                             "rpi-mailbox: the VideoCore did not answer in time",
+                                             "--", "-dtb", generated("raspi3b-mbox-silent.dtb")]),
+               # RAM (a ram@ node: QEMU replaces memory@ ones) over the peripheral window.
+               ("bad-{target}-ram-over-devices", [
+                   "--expect-code", str(EXIT_BAD_INPUT), "--expect-line",
+                   "memory map: RAM overlaps a bus's device window: RAM 0x3f000000-0x3fffffff",
+                   "--", "-dtb", generated("raspi3b-ram-over-devices.dtb")]),
                # Another size of RAM is refused by `keel run` in one line.
                ("bad-{target}-memory", ["--memory", "512M", "--expect-code", "64",
                                         "--expect-line",
