@@ -20,9 +20,6 @@
 #define KEEL_HEAP_INITIAL_SIZE (1u << 20)
 #endif
 #define HEAP_GROW_MIN (256u << 10)
-/* Before the switch, page-table frames must be reachable through the entry code's 1:1
- * window; every arch's window covers at least the first 4 GiB of physical memory. */
-#define EARLY_FRAME_LIMIT (UINT64_C(1) << 32)
 #define CPU0_STACK_PAGES 4u
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -115,6 +112,18 @@ static int map_image(struct mm_state *mm, struct mm_region *r, const char *name,
                       true);
 }
 
+/*
+ * Before the switch, page-table frames are written through the boot 1:1 window, so only
+ * frames it reaches are handed out. Its shape is the arch's and the board's: x86_64's
+ * fixed [4 KiB, 4 GiB), aarch64's what the board layer mapped from the DTB, which need
+ * not hold the lowest RAM nor all of it (a range it could not map).
+ */
+static bool early_window(void *ctx, uint64_t pa, uint64_t len)
+{
+    (void)ctx;
+    return arch_early_phys_ptr(pa, len) != NULL;
+}
+
 /* ---- The steps ---- */
 
 /* 1. Physical frames from the normalised map; page 0 and non-RAM are never handed out. */
@@ -125,7 +134,7 @@ static int step_frames(struct mm_state *mm, const struct boot_info *bi)
 
     if (err == KEEL_OK) {
         frame_alloc_set_fail(&mm->frames, &mm->fail);
-        frame_alloc_set_limit(&mm->frames, pa_init(EARLY_FRAME_LIMIT));
+        frame_alloc_set_window(&mm->frames, early_window, NULL);
     }
     return err;
 }
@@ -326,7 +335,7 @@ static void step_switch(struct mm_state *mm)
     mm->env.switch_table(mm->env.ctx, &mm->as->pt, mm->console_va, mm->fb_map.vbase);
     mm->live = true;
     mm->as->pt.ops.tlb_invalidate = pt_tlb_invalidate;
-    frame_alloc_set_limit(&mm->frames, pa_init(UINT64_MAX));
+    frame_alloc_set_window(&mm->frames, NULL, NULL);
 }
 
 /* Maps `bytes` more RAM at the heap's end; the heap's grow callback. */
