@@ -162,6 +162,8 @@ static int run_shim(const struct keel_entry *entry, struct boot_info *bi)
     return KEEL_E_INVALID;
 }
 
+static bool boot_info_done;
+
 int shim_stage(const struct keel_entry *entry, const struct boot_info **out)
 {
     int err = run_shim(entry, &boot_info);
@@ -170,8 +172,14 @@ int shim_stage(const struct keel_entry *entry, const struct boot_info **out)
         return err;
     }
     platform_fixups(&boot_info);
+    boot_info_done = true;
     *out = &boot_info;
     return KEEL_OK;
+}
+
+const struct boot_info *shim_stage_result(void)
+{
+    return boot_info_done ? &boot_info : NULL;
 }
 
 void shim_dump_info(const struct boot_info *bi)

@@ -144,6 +144,9 @@ TARGETS = {t.name: t for t in [
            tests=(
                # EL2 entry (virtualization=on): the entry code must drop to EL1 itself.
                ("boot-{target}-el2", ["--", "-M", "virt,virtualization=on"]),
+               # Semihosting off: the exit falls back to PSCI SYSTEM_OFF through the
+               # conduit the DTB's /psci names (QEMU then exits with 0, the code lost).
+               ("boot-{target}-psci-exit", ["--no-fb", "--", "-semihosting-config", "enable=off"]),
                # A framebuffer record that overflows: one warning, then the boot goes on
                # on serial.
                ("bad-fb-{target}", ["--no-fb", "--expect-warning",
