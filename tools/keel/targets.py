@@ -64,6 +64,9 @@ class Target:
     # Bytes of RAM the board's firmware keeps (a GPU's share): the boot test's RAM check
     # expects that much less in the map.
     ram_kept: int = 0
+    # Whether bench/ARCH's null kernel boots on the board: it prints on QEMU virt's
+    # PL011 (aarch64) or the PC's COM1 (x86_64) only. `keel bench` leaves the others out.
+    null_kernel: bool = True
 
     def __post_init__(self):
         if self.per_target is None:
@@ -204,7 +207,7 @@ TARGETS = {t.name: t for t in [
            description="Raspberry Pi 3B: QEMU -kernel, Keel's dts/raspi3b.dts as -dtb, spin-table CPUs",
            command=loaders.qemu_kernel_board_dtb, dtb="raspi3b",
            fb_nodes=("/soc/mailbox@7e00b880",),
-           memory="1G", cpus=4, ram_kept=64 << 20, smp=(4,),
+           memory="1G", cpus=4, ram_kept=64 << 20, smp=(4,), null_kernel=False,
            per_target=("long-cmdline", "screen", "no-fb"),
            faults=("write-rodata", "exec-data", "stack-overflow", "use-after-reclaim"),
            protocol="fdt", loader_prefix="qemu", fb_source="rpi-mailbox", module_args=False,
