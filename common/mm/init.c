@@ -67,12 +67,24 @@ bool mm_type_is_ram(uint32_t type)
 /*
  * What the direct map holds: RAM, and the RAM a DTB's /memreserve/ keeps from the
  * kernel's allocations but not from its reach (the Devicetree spec puts the spin
- * tables there, whose cpu-release-addr the secondary-CPU stage writes).
+ * tables there, whose cpu-release-addr the secondary-CPU stage writes). A /memreserve/
+ * range counts only where it touches RAM of the map: one that lies alone, away from
+ * RAM, may be anything, device registers included, and is never mapped as memory.
  */
-static bool in_direct_map(const struct bi_mem_range *r)
+static bool in_direct_map(const struct bi_mem_range *mem, uint32_t count, uint32_t i)
 {
-    return mm_type_is_ram(r->type) ||
-           (r->type == BI_MEM_RESERVED && r->source == BI_SRC_FDT_MEMRESERVE);
+    const struct bi_mem_range *r = &mem[i];
+
+    if (mm_type_is_ram(r->type)) {
+        return true;
+    }
+    if (r->type != BI_MEM_RESERVED || r->source != BI_SRC_FDT_MEMRESERVE) {
+        return false;
+    }
+    return (i > 0 && mm_type_is_ram(mem[i - 1].type) &&
+            mem[i - 1].base + mem[i - 1].size == r->base) ||
+           (i + 1 < count && mm_type_is_ram(mem[i + 1].type) &&
+            r->base + r->size == mem[i + 1].base);
 }
 
 const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
@@ -83,7 +95,8 @@ const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
     /* Anything outside the direct map would fault, so it is refused. */
     for (uint32_t i = 0; i < mm->bi->mem_count; i++) {
         const struct bi_mem_range *r = &mm->bi->mem[i];
-        if (in_direct_map(r) && pa >= r->base && len <= r->size && pa - r->base <= r->size - len) {
+        if (in_direct_map(mm->bi->mem, mm->bi->mem_count, i) && pa >= r->base && len <= r->size &&
+            pa - r->base <= r->size - len) {
             return mm->env.live_ptr(mm->env.ctx, DIRECT_MAP_BASE + pa, len);
         }
     }
@@ -243,12 +256,12 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
     int err = KEEL_OK;
 
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
-        if (!in_direct_map(&bi->mem[i])) {
+        if (!in_direct_map(bi->mem, bi->mem_count, i)) {
             continue;
         }
         uint64_t base = bi->mem[i].base;
         uint64_t end = base + bi->mem[i].size;
-        while (i + 1 < bi->mem_count && in_direct_map(&bi->mem[i + 1]) &&
+        while (i + 1 < bi->mem_count && in_direct_map(bi->mem, bi->mem_count, i + 1) &&
                bi->mem[i + 1].base == end) {
             i++;
             end += bi->mem[i].size;
