@@ -230,6 +230,8 @@ TARGETS = {t.name: t for t in [
                ("bad-{target}-memory", ["--memory", "512M", "--expect-code", "64",
                                         "--expect-line",
                                         "the board has 1G of RAM, --memory 512M cannot be given"]),
+               ("bad-{target}-smp", ["--smp", "2", "--expect-code", "64", "--expect-line",
+                                     "the board has 4 CPUs, --smp 2 cannot be given"]),
            )),
 ]}
 
