@@ -116,6 +116,19 @@ static bool in_memory(const struct fdt *fdt, uint64_t base, uint64_t size)
     return q.hit;
 }
 
+/*
+ * True when the node at `path` sits behind a bus whose ranges translate its reg (the
+ * Raspberry Pi's /soc): a device by the bus's word, so a /memory node over it is the
+ * DTB's error, which the shim names (check_device_windows), and the console can say it.
+ */
+static bool behind_bus_window(const struct fdt *fdt, const struct fdt_path *path)
+{
+    struct fdt_prop ranges;
+
+    return path->depth >= 3 && fdt_get_prop(fdt, path->node[path->depth - 2], "ranges", &ranges) &&
+           ranges.len != 0;
+}
+
 /* The console record for the node at `path`, when a driver serves it and its reg is usable. */
 static int console_from_node(const struct fdt *fdt, const struct fdt_path *path,
                              struct bi_console *out)
@@ -148,7 +161,8 @@ static int console_from_node(const struct fdt *fdt, const struct fdt_path *path,
     }
     uint64_t extent = uart_regs_extent(drv, shift, width);
     if (extent == 0 || size < extent || base == 0 || base % width != 0 ||
-        in_memory(fdt, base & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE)) {
+        (in_memory(fdt, base & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE) &&
+         !behind_bus_window(fdt, path))) {
         return KEEL_E_CONSOLE_REG;
     }
     *out = (struct bi_console){

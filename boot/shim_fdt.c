@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <keel/boot_info.h>
+#include <keel/compatible.h>
 #include <keel/errors.h>
 #include <keel/fb.h>
 #include <keel/memmap.h>
@@ -102,6 +103,53 @@ static int add_memory(const struct fdt *fdt, const struct boot_info *bi, struct 
         }
     }
     return err;
+}
+
+/*
+ * The device windows of the root's buses, a simple-bus's ranges in the root's addresses
+ * (the Raspberry Pi's peripherals at 0x3f000000): no RAM of the map may lie in one, or
+ * the kernel would take device registers for memory. A reservation may (the VideoCore's
+ * share around the Pi's window is one). Entries the bus's cells do not divide are left
+ * to fdt_translate, which refuses them for the devices behind it.
+ */
+static int check_device_windows(const struct fdt *fdt, const struct boot_info *bi)
+{
+    uint32_t root_ac, root_sc, ac, sc, child;
+    struct fdt_prop compat, ranges;
+
+    if (fdt_cells(fdt, 0, &root_ac, &root_sc) != KEEL_OK) {
+        return KEEL_OK; /* add_memory refused such a root already */
+    }
+    for (bool ok = fdt_first_child(fdt, 0, &child); ok; ok = fdt_next_sibling(fdt, child, &child)) {
+        size_t at = 0;
+        bool bus = false;
+        if (!fdt_node_enabled(fdt, child) || !fdt_get_prop(fdt, child, "compatible", &compat) ||
+            !fdt_get_prop(fdt, child, "ranges", &ranges) || ranges.len == 0 ||
+            fdt_cells(fdt, child, &ac, &sc) != KEEL_OK) {
+            continue;
+        }
+        for (const char *c;
+             !bus && (c = compatible_next((const char *)compat.value, compat.len, &at)) != NULL;) {
+            bus = strcmp(c, "simple-bus") == 0;
+        }
+        uint32_t entry = (ac + root_ac + sc) * 4;
+        if (!bus || ranges.len % entry != 0) {
+            continue;
+        }
+        for (uint32_t off = 0; off < ranges.len; off += entry) {
+            uint64_t base = fdt_read_cells(ranges.value + off + ac * 4, root_ac);
+            uint64_t size = fdt_read_cells(ranges.value + off + (ac + root_ac) * 4, sc);
+            for (uint32_t i = 0; i < bi->mem_count; i++) {
+                const struct bi_mem_range *r = &bi->mem[i];
+                if (r->type != BI_MEM_RESERVED && size != 0 && base + size > base &&
+                    r->base < base + size && base < r->base + r->size) {
+                    keel_err_note_overlap("RAM", r->base, r->size, "devices", base, size);
+                    return KEEL_E_MEM_OVER_DEVICES;
+                }
+            }
+        }
+    }
+    return KEEL_OK;
 }
 
 /*
@@ -314,6 +362,9 @@ int shim_fdt(const void *dtb, uint64_t dtb_pa, size_t avail, const char *loader,
     }
     /* The overlap rule first: an initrd is only read once its placement is allowed. */
     err = shim_finish(&rs, env, bi);
+    if (err == KEEL_OK) {
+        err = check_device_windows(&fdt, bi);
+    }
     if (err == KEEL_OK && bi->initrd_size != 0) {
         err = add_initrd_modules(env, bi);
     }

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <keel/addr.h>
 #include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
@@ -87,10 +88,24 @@ static void dump_phys(uint64_t pa, uint64_t len)
     }
 }
 
+/* Pixels outside RAM, whole pages of them, write-combining in the boot identity map. */
+static int map_fb_pixels(uint64_t pa, uint64_t size)
+{
+    uint64_t base = pa & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t end = pa + size;
+
+    if (size == 0 || end < pa || end > UINT64_MAX - PAGE_SIZE) {
+        return KEEL_E_BOOT_MAP_RANGE;
+    }
+    end = (end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    return arch_early_map(base, end - base, PT_MEM_WC);
+}
+
 /* What a framebuffer driver's setup may use of the kernel (include/keel/fb.h). */
 static const struct fb_env fb_env = {
     .mmio_ptr = arch_early_mmio_ptr,
     .dma_addr = kernel_pa,
+    .map_pixels = map_fb_pixels,
 };
 
 /*
@@ -147,6 +162,8 @@ static int run_shim(const struct keel_entry *entry, struct boot_info *bi)
     return KEEL_E_INVALID;
 }
 
+static bool boot_info_done;
+
 int shim_stage(const struct keel_entry *entry, const struct boot_info **out)
 {
     int err = run_shim(entry, &boot_info);
@@ -155,8 +172,14 @@ int shim_stage(const struct keel_entry *entry, const struct boot_info **out)
         return err;
     }
     platform_fixups(&boot_info);
+    boot_info_done = true;
     *out = &boot_info;
     return KEEL_OK;
+}
+
+const struct boot_info *shim_stage_result(void)
+{
+    return boot_info_done ? &boot_info : NULL;
 }
 
 void shim_dump_info(const struct boot_info *bi)

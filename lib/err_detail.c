@@ -82,3 +82,14 @@ void keel_err_note_line(uint32_t line, const char *s, size_t len)
     }
     *b.p = '\0';
 }
+
+void keel_err_note_overlap(const char *a, uint64_t a_base, uint64_t a_size, const char *b_name,
+                           uint64_t b_base, uint64_t b_size)
+{
+    struct buf_sink b = {detail, sizeof(detail) - 1};
+    struct sink sink = {.write = buf_write, .ctx = &b};
+    sink_printf(&sink, ": %s 0x%llx-0x%llx, %s 0x%llx-0x%llx", a, (unsigned long long)a_base,
+                (unsigned long long)(a_base + a_size - 1), b_name, (unsigned long long)b_base,
+                (unsigned long long)(b_base + b_size - 1));
+    *b.p = '\0';
+}

@@ -103,6 +103,7 @@ enum bi_fb_source {
     BI_FB_RAMFB = 2,
     BI_FB_SIMPLE_FRAMEBUFFER = 3,
     BI_FB_GOP = 4,
+    BI_FB_RPI_MAILBOX = 5, /* the Raspberry Pi's VideoCore, through its mailbox */
 };
 
 /* A linear RGB framebuffer. */
@@ -144,6 +145,7 @@ enum bi_console_kind {
     BI_CONSOLE_NS16550_PIO = 1,  /* a 16550 behind I/O ports; base is the first port */
     BI_CONSOLE_PL011 = 2,        /* an Arm PL011; base is a physical MMIO address */
     BI_CONSOLE_NS16550_MMIO = 3, /* a 16550 in MMIO space, reg_shift and reg_io_width apply */
+    BI_CONSOLE_BCM2835_AUX = 4,  /* the Raspberry Pi's aux mini-UART; base is its MMIO address */
 };
 
 struct bi_console {

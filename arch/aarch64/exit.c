@@ -3,6 +3,8 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/boot_info.h>
+#include <keel/shim.h>
 
 #include <a64/a64.h>
 #include <a64/sysreg.h>
@@ -12,9 +14,11 @@
  * "-semihosting-config enable=on,target=native" (the keel script always passes it).
  * Without it HLT #0xf000 is an undefined instruction: the exception vector sees that an
  * exit is in progress and calls arch_exit() again, which moves on to the next stage.
- * PSCI SYSTEM_OFF makes QEMU exit with status 0 whatever the code was. The conduit is
- * what QEMU's virt board advertises in /psci: SMC when the CPU has EL2 (we were entered
- * there and EL3 is emulated), HVC when it was entered at EL1.
+ * PSCI SYSTEM_OFF makes QEMU exit with status 0 whatever the code was. It is only
+ * tried where the board has PSCI, through the conduit boot_info records (the DTB's
+ * /psci method, or the FADT's on ACPI): the Raspberry Pi has none, and an SMC there
+ * would go to whatever EL3 holds. Before the shim stage nothing is known, so an exit
+ * that early halts after semihosting.
  */
 enum exit_stage {
     EXIT_NONE = 0,
@@ -25,12 +29,6 @@ enum exit_stage {
 
 static volatile uint32_t exit_stage;
 static volatile int exit_code;
-static uint32_t psci_use_smc;
-
-void a64_exit_init(uint32_t entry_el)
-{
-    psci_use_smc = entry_el == 2;
-}
 
 int a64_exit_in_progress(int *code)
 {
@@ -49,10 +47,13 @@ static void semihosting_exit(int code)
 
 static void psci_system_off(void)
 {
+    const struct boot_info *bi = shim_stage_result();
+    uint32_t conduit = bi != NULL ? bi->psci_conduit : BI_PSCI_NONE;
     register uint64_t x0 __asm__("x0") = A64_PSCI_SYSTEM_OFF;
-    if (psci_use_smc) {
+
+    if (conduit == BI_PSCI_SMC) {
         __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
-    } else {
+    } else if (conduit == BI_PSCI_HVC) {
         __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
     }
 }

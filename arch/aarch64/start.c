@@ -26,7 +26,6 @@ uint64_t a64_phys_base;
 
 noreturn void a64_start(uint64_t dtb_pa, uint32_t entry_el, uint64_t efi_handoff_pa)
 {
-    a64_exit_init(entry_el);
     if (efi_handoff_pa != 0) {
         a64_efi_main(dtb_pa, entry_el, efi_handoff_pa);
     }

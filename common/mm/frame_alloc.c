@@ -188,7 +188,6 @@ int frame_alloc_init(struct frame_alloc *fa, const struct bi_mem_range *mem, siz
     *fa = (struct frame_alloc){
         .extents = storage,
         .extent_cap = storage_cap,
-        .limit_pfn = UINT64_MAX,
     };
 
     uint64_t prev_base = 0;
@@ -305,6 +304,56 @@ int frame_alloc_reserve(struct frame_alloc *fa, paddr_t base, uint64_t count,
     return err;
 }
 
+static bool window_reaches(const struct frame_alloc *fa, uint64_t pfn, uint64_t count)
+{
+    return fa->window(fa->window_ctx, pfn * PAGE_SIZE, count * PAGE_SIZE);
+}
+
+/*
+ * The first run of `count` frames at or after *start (aligned, with room for the run
+ * below `end`) that the window reaches, or any run when none is set: true with *start
+ * moved there. The stride between candidates starts at `align` and doubles on each
+ * miss, the last candidate being the last run that fits; after a hit, halving the gap
+ * to the last miss finds where the window begins. Every run handed back was checked,
+ * so a window of another shape only costs frames passed over, never a frame outside.
+ */
+static bool window_run(const struct frame_alloc *fa, uint64_t *start, uint64_t end, uint64_t count,
+                       uint64_t align)
+{
+    uint64_t last = (end - count) & ~(align - 1);
+    uint64_t stride = align;
+    uint64_t miss = 0;
+    bool missed = false;
+
+    if (fa->window == NULL) {
+        return true;
+    }
+    for (uint64_t pfn = *start;;) {
+        if (window_reaches(fa, pfn, count)) {
+            while (missed) {
+                uint64_t mid = miss + (((pfn - miss) / 2) & ~(align - 1));
+                if (mid == miss) {
+                    break;
+                }
+                if (window_reaches(fa, mid, count)) {
+                    pfn = mid;
+                } else {
+                    miss = mid;
+                }
+            }
+            *start = pfn;
+            return true;
+        }
+        if (pfn == last) {
+            return false;
+        }
+        miss = pfn;
+        missed = true;
+        pfn = stride > last - pfn ? last : pfn + stride;
+        stride = stride <= UINT64_MAX / 2 ? stride * 2 : stride;
+    }
+}
+
 /* The lowest fitting run that ends at or below frame `limit_pfn` (exclusive). */
 static int alloc_run_below(struct frame_alloc *fa, uint64_t count, uint64_t align,
                            enum frame_owner owner, uint64_t limit_pfn, paddr_t *out)
@@ -316,9 +365,6 @@ static int alloc_run_below(struct frame_alloc *fa, uint64_t count, uint64_t alig
     if (alloc_fail_hit(fa->fail)) {
         return KEEL_E_ALLOC_INJECTED;
     }
-    if (limit_pfn > fa->limit_pfn) {
-        limit_pfn = fa->limit_pfn;
-    }
     for (size_t i = 0; i < fa->extent_count && fa->extents[i].pfn < limit_pfn; i++) {
         const struct frame_extent *e = &fa->extents[i];
         if (e->owner != FRAME_OWNER_FREE) {
@@ -326,7 +372,8 @@ static int alloc_run_below(struct frame_alloc *fa, uint64_t count, uint64_t alig
         }
         uint64_t end = extent_end(e) < limit_pfn ? extent_end(e) : limit_pfn;
         uint64_t start = (e->pfn + (align - 1)) & ~(align - 1);
-        if (start < e->pfn || start >= end || end - start < count) {
+        if (start < e->pfn || start >= end || end - start < count ||
+            !window_run(fa, &start, end, count, align)) {
             continue;
         }
         int err = set_owner(fa, i, start, count, owner);
@@ -368,9 +415,11 @@ int frame_free(struct frame_alloc *fa, paddr_t base, uint64_t count, enum frame_
     return err;
 }
 
-void frame_alloc_set_limit(struct frame_alloc *fa, paddr_t limit)
+void frame_alloc_set_window(struct frame_alloc *fa,
+                            bool (*window)(void *ctx, uint64_t pa, uint64_t len), void *ctx)
 {
-    fa->limit_pfn = limit.pa == UINT64_MAX ? UINT64_MAX : limit.pa / PAGE_SIZE;
+    fa->window = window;
+    fa->window_ctx = ctx;
 }
 
 void frame_alloc_set_fail(struct frame_alloc *fa, struct alloc_fail *fail)

@@ -20,9 +20,6 @@
 #define KEEL_HEAP_INITIAL_SIZE (1u << 20)
 #endif
 #define HEAP_GROW_MIN (256u << 10)
-/* Before the switch, page-table frames must be reachable through the entry code's 1:1
- * window; every arch's window covers at least the first 4 GiB of physical memory. */
-#define EARLY_FRAME_LIMIT (UINT64_C(1) << 32)
 #define CPU0_STACK_PAGES 4u
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -67,15 +64,38 @@ bool mm_type_is_ram(uint32_t type)
            type == BI_MEM_ACPI_RECLAIMABLE || type == BI_MEM_EFI_RUNTIME;
 }
 
+/*
+ * What the direct map holds: RAM, and the RAM a DTB's /memreserve/ keeps from the
+ * kernel's allocations but not from its reach (the Devicetree spec puts the spin
+ * tables there, whose cpu-release-addr the secondary-CPU stage writes). A /memreserve/
+ * range counts only where it touches RAM of the map: one that lies alone, away from
+ * RAM, may be anything, device registers included, and is never mapped as memory.
+ */
+static bool in_direct_map(const struct bi_mem_range *mem, uint32_t count, uint32_t i)
+{
+    const struct bi_mem_range *r = &mem[i];
+
+    if (mm_type_is_ram(r->type)) {
+        return true;
+    }
+    if (r->type != BI_MEM_RESERVED || r->source != BI_SRC_FDT_MEMRESERVE) {
+        return false;
+    }
+    return (i > 0 && mm_type_is_ram(mem[i - 1].type) &&
+            mem[i - 1].base + mem[i - 1].size == r->base) ||
+           (i + 1 < count && mm_type_is_ram(mem[i + 1].type) &&
+            r->base + r->size == mem[i + 1].base);
+}
+
 const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
 {
     if (!mm->live) {
         return arch_early_phys_ptr(pa, len);
     }
-    /* The direct map holds RAM only: anything else would fault, so it is refused. */
+    /* Anything outside the direct map would fault, so it is refused. */
     for (uint32_t i = 0; i < mm->bi->mem_count; i++) {
         const struct bi_mem_range *r = &mm->bi->mem[i];
-        if (mm_type_is_ram(r->type) && pa >= r->base && len <= r->size &&
+        if (in_direct_map(mm->bi->mem, mm->bi->mem_count, i) && pa >= r->base && len <= r->size &&
             pa - r->base <= r->size - len) {
             return mm->env.live_ptr(mm->env.ctx, DIRECT_MAP_BASE + pa, len);
         }
@@ -105,6 +125,18 @@ static int map_image(struct mm_state *mm, struct mm_region *r, const char *name,
                       true);
 }
 
+/*
+ * Before the switch, page-table frames are written through the boot 1:1 window, so only
+ * frames it reaches are handed out. Its shape is the arch's and the board's: x86_64's
+ * fixed [4 KiB, 4 GiB), aarch64's what the board layer mapped from the DTB, which need
+ * not hold the lowest RAM nor all of it (a range it could not map).
+ */
+static bool early_window(void *ctx, uint64_t pa, uint64_t len)
+{
+    (void)ctx;
+    return arch_early_phys_ptr(pa, len) != NULL;
+}
+
 /* ---- The steps ---- */
 
 /* 1. Physical frames from the normalised map; page 0 and non-RAM are never handed out. */
@@ -115,7 +147,7 @@ static int step_frames(struct mm_state *mm, const struct boot_info *bi)
 
     if (err == KEEL_OK) {
         frame_alloc_set_fail(&mm->frames, &mm->fail);
-        frame_alloc_set_limit(&mm->frames, pa_init(EARLY_FRAME_LIMIT));
+        frame_alloc_set_window(&mm->frames, early_window, NULL);
     }
     return err;
 }
@@ -214,8 +246,9 @@ static int map_console(struct mm_state *mm)
 }
 
 /*
- * 3d. All RAM at DIRECT_MAP_BASE + pa. Touching RAM ranges are mapped as one run so
- * that the builder can use the largest pages the run's alignment allows.
+ * 3d. All RAM (and /memreserve/'s, in_direct_map) at DIRECT_MAP_BASE + pa. Touching
+ * ranges are mapped as one run so that the builder can use the largest pages the run's
+ * alignment allows.
  */
 static int map_direct(struct mm_state *mm, const struct boot_info *bi)
 {
@@ -223,12 +256,12 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
     int err = KEEL_OK;
 
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
-        if (!mm_type_is_ram(bi->mem[i].type)) {
+        if (!in_direct_map(bi->mem, bi->mem_count, i)) {
             continue;
         }
         uint64_t base = bi->mem[i].base;
         uint64_t end = base + bi->mem[i].size;
-        while (i + 1 < bi->mem_count && mm_type_is_ram(bi->mem[i + 1].type) &&
+        while (i + 1 < bi->mem_count && in_direct_map(bi->mem, bi->mem_count, i + 1) &&
                bi->mem[i + 1].base == end) {
             i++;
             end += bi->mem[i].size;
@@ -315,7 +348,7 @@ static void step_switch(struct mm_state *mm)
     mm->env.switch_table(mm->env.ctx, &mm->as->pt, mm->console_va, mm->fb_map.vbase);
     mm->live = true;
     mm->as->pt.ops.tlb_invalidate = pt_tlb_invalidate;
-    frame_alloc_set_limit(&mm->frames, pa_init(UINT64_MAX));
+    frame_alloc_set_window(&mm->frames, NULL, NULL);
 }
 
 /* Maps `bytes` more RAM at the heap's end; the heap's grow callback. */

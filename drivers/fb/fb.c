@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of framebuffer drivers and the look-ups the FDT shim and the kernel use. */
 #include <keel/compatible.h>
+#include <keel/errors.h>
 #include <keel/fb.h>
+
+#include "devicetree.h"
 
 extern const struct fb_driver simplefb_driver;
 extern const struct fb_driver ramfb_driver;
+extern const struct fb_driver rpi_mailbox_driver;
 
 /*
  * A new framebuffer driver is one file in drivers/fb/ that defines its struct
@@ -14,6 +18,7 @@ extern const struct fb_driver ramfb_driver;
 const struct fb_driver *const fb_drivers[] = {
     &simplefb_driver,
     &ramfb_driver,
+    &rpi_mailbox_driver,
 };
 
 const size_t fb_driver_count = sizeof(fb_drivers) / sizeof(fb_drivers[0]);
@@ -37,4 +42,26 @@ const struct fb_driver *fb_driver_by_source(uint32_t source)
         }
     }
     return NULL;
+}
+
+int fb_probe_registers(const struct fdt *fdt, const struct fdt_path *path, uint64_t min_size,
+                       struct fb_found *out)
+{
+    uint64_t base, size;
+    uint32_t count;
+
+    int err = fdt_reg(fdt, path, 0, &base, &size, &count);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    if (size < min_size) {
+        return KEEL_E_FDT_PROP;
+    }
+    err = fdt_translate(fdt, path, &base);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    out->device.base = base;
+    out->device.size = size;
+    return KEEL_OK;
 }

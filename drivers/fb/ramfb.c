@@ -300,24 +300,11 @@ static int ramfb_setup(const struct fb_env *env, struct boot_info *bi)
  */
 static int ramfb_probe(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out)
 {
-    uint64_t base, size;
-    uint32_t count;
-
-    int err = fdt_reg(fdt, path, 0, &base, &size, &count);
-    if (err != KEEL_OK) {
-        return err;
+    int err = fb_probe_registers(fdt, path, FWCFG_REGS_MIN, out);
+    if (err == KEEL_OK) {
+        out->fw_cfg_base = out->device.base;
     }
-    if (size < FWCFG_REGS_MIN) {
-        return KEEL_E_FDT_PROP;
-    }
-    err = fdt_translate(fdt, path, &base);
-    if (err != KEEL_OK) {
-        return err;
-    }
-    out->device.base = base;
-    out->device.size = size;
-    out->fw_cfg_base = base;
-    return KEEL_OK;
+    return err;
 }
 
 static const char *const ramfb_compatible[] = {"qemu,fw-cfg-mmio", NULL};

@@ -161,7 +161,13 @@
     X(KEEL_E_CPU_APIC_ID, "cpus: the cpu's APIC ID is above 254, which xAPIC mode cannot address") \
     X(KEEL_E_CPU_IPI, "cpus: the local APIC did not send the start IPI")                           \
     X(KEEL_E_CPU_ROOT_HIGH, "cpus: the page-table root is above 4 GiB, out of a 32-bit CR3's "     \
-                            "reach")
+                            "reach")                                                               \
+    /* the Raspberry Pi's VideoCore mailbox (drivers/fb/rpi_mailbox.c) and its bus */              \
+    X(KEEL_E_MBOX_UNREACHABLE, "rpi-mailbox: the mailbox's registers are not reachable early")     \
+    X(KEEL_E_MBOX_TIMEOUT, "rpi-mailbox: the VideoCore did not answer in time")                    \
+    X(KEEL_E_MBOX_REFUSED,                                                                         \
+      "rpi-mailbox: the VideoCore refused or garbled the framebuffer request")                     \
+    X(KEEL_E_MEM_OVER_DEVICES, "memory map: RAM overlaps a bus's device window")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,
@@ -185,6 +191,9 @@ void keel_err_note_string(const char *s, size_t len, size_t limit);
 void keel_err_note_line(uint32_t line, const char *s, size_t len);
 /* Records ": NAME", the name of what failed (a file's path), cut to fit the detail. */
 void keel_err_note_name(const char *s, size_t len);
+/* Records ": A 0xBASE-0xLAST, B 0xBASE-0xLAST": two ranges that may not overlap. */
+void keel_err_note_overlap(const char *a, uint64_t a_base, uint64_t a_size, const char *b,
+                           uint64_t b_base, uint64_t b_size);
 const char *keel_err_detail(void);
 
 /*

@@ -35,6 +35,12 @@ struct fb_env {
     volatile void *(*mmio_ptr)(uint64_t pa, uint64_t len);
     /* The physical address a device uses for an object in Keel's image (its DMA buffers). */
     uint64_t (*dma_addr)(const void *va);
+    /*
+     * Adds pixels the device placed outside RAM (in memory its firmware keeps) to the
+     * boot identity map, write-combining, so that the console draws on them before the
+     * switch; an error code (KEEL_E_BOOT_MAP_*) when they cannot be mapped.
+     */
+    int (*map_pixels)(uint64_t pa, uint64_t size);
 };
 
 /*
@@ -75,5 +81,13 @@ const struct fb_driver *fb_driver_by_source(uint32_t source);
  * first string some driver serves decides. NULL when none does.
  */
 const struct fb_driver *fb_driver_by_compatible(const char *list, size_t len);
+
+/*
+ * A probe for a device a setup programs: its node's first reg, at least `min_size`
+ * bytes, translated to a CPU address, into out->device. KEEL_E_FDT_PROP for a reg
+ * too small, the reader's error for one it cannot read.
+ */
+int fb_probe_registers(const struct fdt *fdt, const struct fdt_path *path, uint64_t min_size,
+                       struct fb_found *out);
 
 #endif

@@ -66,7 +66,9 @@ struct frame_alloc {
     uint64_t frames_free;
     uint64_t frames_by_owner[FRAME_OWNER_COUNT]; /* [FRAME_OWNER_FREE] stays 0 */
 
-    uint64_t limit_pfn;      /* allocations end at or below this frame; UINT64_MAX = none */
+    /* While set, only runs it reaches are handed out (frame_alloc_set_window). */
+    bool (*window)(void *ctx, uint64_t pa, uint64_t len);
+    void *window_ctx;
     struct alloc_fail *fail; /* failure injection; NULL = off */
     frame_grow_fn grow;      /* NULL = storage never grows by itself */
     void *grow_ctx;
@@ -127,10 +129,16 @@ int frame_alloc_below(struct frame_alloc *fa, paddr_t limit, enum frame_owner ow
 int frame_free(struct frame_alloc *fa, paddr_t base, uint64_t count, enum frame_owner owner);
 
 /*
- * Allocations after this call end at or below `limit` (exclusive), e.g. inside the 1:1
- * window the boot page tables give before the switch. A limit of UINT64_MAX lifts it.
+ * Allocations after this call hand out only runs that `window(ctx, pa, bytes)` accepts:
+ * what the boot 1:1 window reaches before the switch, whatever its shape. Within a free
+ * extent the stride between candidate runs doubles on each miss, and a hit is followed
+ * back to where the window begins, so a stretch the window does not reach costs a few
+ * dozen calls whatever its size; the lowest reachable run wins when the window starts
+ * once within the extent (frames of a window with more edges may be passed over, never
+ * one outside it handed out). NULL lifts it.
  */
-void frame_alloc_set_limit(struct frame_alloc *fa, paddr_t limit);
+void frame_alloc_set_window(struct frame_alloc *fa,
+                            bool (*window)(void *ctx, uint64_t pa, uint64_t len), void *ctx);
 
 /* Attaches a failure-injection counter (NULL detaches). Only allocations count. */
 void frame_alloc_set_fail(struct frame_alloc *fa, struct alloc_fail *fail);

@@ -83,6 +83,12 @@ int shim_uefi(const struct efi_handoff *h, uint64_t h_pa, const struct shim_env 
 struct keel_entry;
 int shim_stage(const struct keel_entry *entry, const struct boot_info **out);
 
+/*
+ * The boot_info once shim_stage returned KEEL_OK, else NULL: for code that may run at
+ * any time and needs a board fact, such as the exit path's PSCI conduit (aarch64).
+ */
+const struct boot_info *shim_stage_result(void);
+
 /* keel.dump-info: prints the loader's structure as KEEL-DUMP lines (tools/capture-blob.py). */
 void shim_dump_info(const struct boot_info *bi);
 

@@ -213,11 +213,11 @@ static void ram0_consoles(const uint8_t *dtb)
     CHECK_ERR(console_of(t, &c), KEEL_E_CONSOLE_REG);
     free(t);
 
-    /* A stdout-path that resolves decides, even to a UART no driver serves or one disabled. */
+    /* A stdout-path that resolves decides: the aux mini-UART, or a UART disabled. */
     t = edit_copy(dtb);
     fdt_setprop_string(t, fdt_path_offset(t, "/chosen"), "stdout-path", "serial1:115200");
-    CHECK_ERR(console_of(t, &c), KEEL_E_CONSOLE_NO_DRIVER);
-    CHECK(c.kind == BI_CONSOLE_NONE);
+    CHECK_ERR(console_of(t, &c), KEEL_OK);
+    CHECK(is_console(&c, BI_CONSOLE_BCM2835_AUX, 0x3f215040) && c.reg_io_width == 4);
     fdt_setprop_string(t, fdt_path_offset(t, "/chosen"), "stdout-path", "/soc/serial@7e300000");
     CHECK_ERR(console_of(t, &c), KEEL_E_CONSOLE_NO_DRIVER);
     /* One that resolves nowhere does not: the serial0 alias is next. */
@@ -239,6 +239,9 @@ static void ram0_consoles(const uint8_t *dtb)
     CHECK(is_console(&c, BI_CONSOLE_PL011, 0x3f201000));
     fdt_setprop_string(t, fdt_path_offset(t, "/soc/serial@7e201000"), "status", "disabled");
     CHECK_ERR(console_of(t, &c), KEEL_OK);
+    CHECK(is_console(&c, BI_CONSOLE_BCM2835_AUX, 0x3f215040));
+    fdt_setprop_string(t, fdt_path_offset(t, "/soc/serial@7e215040"), "status", "disabled");
+    CHECK_ERR(console_of(t, &c), KEEL_OK);
     CHECK(is_console(&c, BI_CONSOLE_NS16550_MMIO, 0x3f300000));
     free(t);
 
@@ -249,6 +252,14 @@ static void ram0_consoles(const uint8_t *dtb)
     fdt_setprop(t, node, "reg", "\x01\0\0\0\0\0\x10\0", 8);
     fdt_setprop_string(t, fdt_path_offset(t, "/chosen"), "stdout-path", "/uart@1000000");
     CHECK_ERR(console_of(t, &c), KEEL_E_CONSOLE_REG);
+    free(t);
+
+    /* One behind a bus's window is a device by the bus's word: memory over it is the
+     * DTB's error, for the shim to name, and the console stays to say it. */
+    t = edit_copy(dtb);
+    fdt_setprop(t, fdt_path_offset(t, "/memory@0"), "reg", "\0\0\0\0\x40\0\0\0", 8);
+    CHECK_ERR(console_of(t, &c), KEEL_OK);
+    CHECK(is_console(&c, BI_CONSOLE_PL011, 0x3f201000));
     free(t);
 }
 

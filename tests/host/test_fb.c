@@ -21,7 +21,7 @@
 
 static void table(void)
 {
-    CHECK(fb_driver_count == 2);
+    CHECK(fb_driver_count == 3);
     for (size_t i = 0; i < fb_driver_count; i++) {
         const struct fb_driver *d = fb_drivers[i];
         CHECK(d->name != NULL && d->probe != NULL && d->source != BI_FB_NONE);
@@ -35,6 +35,9 @@ static void table(void)
     const struct fb_driver *ramfb = fb_driver_by_source(BI_FB_RAMFB);
     CHECK(simplefb != NULL && simplefb->setup == NULL);
     CHECK(ramfb != NULL && ramfb->setup != NULL);
+    const struct fb_driver *mbox = fb_driver_by_source(BI_FB_RPI_MAILBOX);
+    CHECK(mbox != NULL && mbox->setup != NULL);
+    CHECK(fb_driver_by_compatible("brcm,bcm2835-mbox", sizeof("brcm,bcm2835-mbox")) == mbox);
     CHECK(fb_driver_by_source(BI_FB_NONE) == NULL && fb_driver_by_source(BI_FB_MULTIBOOT2) == NULL);
     CHECK(fb_driver_by_source(1000) == NULL);
 
@@ -312,6 +315,106 @@ static void ramfb_refusals(void)
     CHECK_ERR(setup_on(0x9020000, fake_regs), KEEL_E_FWCFG_SIGNATURE);
 }
 
+/* ---- rpi-mailbox's setup against a fake VideoCore ---- */
+
+/*
+ * The mailbox's registers as memory: status words the test sets, and mailbox 0's read
+ * register holding the answer. The fake VideoCore acts when the driver asks for the
+ * buffer's bus address (dma_addr), which it does after writing its request and before
+ * the message: it answers into the buffer as the firmware would, by `vc_mode`.
+ */
+static uint32_t mbox_regs[0x40 / 4] __attribute__((aligned(8)));
+enum vc_mode { VC_ANSWER, VC_NO_PITCH, VC_SILENT };
+static enum vc_mode vc_mode;
+#define VC_BUS_BUF UINT64_C(0x1000)    /* where the fake puts the driver's buffer */
+#define VC_FB_BUS UINT32_C(0xfe100000) /* the VideoCore's address of its pixels */
+
+static void vc_answer(volatile uint32_t *b)
+{
+    b[1] = 0x80000000u;
+    for (uint32_t at = 2; at + 2 < b[0] / 4 && b[at] != 0; at += 3 + b[at + 1] / 4) {
+        uint32_t tag = b[at];
+        if (vc_mode == VC_NO_PITCH && tag == 0x00040008u) {
+            continue; /* left unanswered */
+        }
+        b[at + 2] = 0x80000000u | b[at + 1];
+        if (tag == 0x00040001u) { /* allocate: base and size */
+            b[at + 3] = VC_FB_BUS;
+            b[at + 4] = 1024 * 768 * 4;
+        } else if (tag == 0x00040008u) { /* pitch */
+            b[at + 3] = 4096;
+        }
+    }
+}
+
+static uint64_t vc_dma_addr(const void *va)
+{
+    if (vc_mode != VC_SILENT) {
+        vc_answer((volatile uint32_t *)(uintptr_t)va);
+        mbox_regs[0] = (uint32_t)(VC_BUS_BUF | 0xc0000000u | 8u); /* the answer, channel 8 */
+        mbox_regs[0x18 / 4] = 0;                                  /* not empty */
+    } else {
+        mbox_regs[0x18 / 4] = 0x40000000u; /* empty, forever */
+    }
+    return VC_BUS_BUF;
+}
+
+static uint64_t mapped_base, mapped_size;
+static int map_result;
+
+static int vc_map_pixels(uint64_t pa, uint64_t size)
+{
+    mapped_base = pa;
+    mapped_size = size;
+    return map_result;
+}
+
+static int mbox_setup(enum vc_mode mode, volatile void *window)
+{
+    const struct fb_env env = {
+        .mmio_ptr = fake_mmio_ptr, .dma_addr = vc_dma_addr, .map_pixels = vc_map_pixels};
+    const struct fb_driver *mbox = fb_driver_by_source(BI_FB_RPI_MAILBOX);
+
+    memset(mbox_regs, 0, sizeof(mbox_regs));
+    vc_mode = mode;
+    fake_window = window;
+    mapped_base = mapped_size = 0;
+    return mbox->setup(&env, &bi);
+}
+
+static void rpi_mailbox(void)
+{
+    bi_init(&bi);
+    bi.framebuffer_device =
+        (struct bi_fb_device){.driver = BI_FB_RPI_MAILBOX, .base = 0x3f00b880, .size = 0x40};
+    map_result = KEEL_OK;
+
+    /* The whole answer: the pixels at the bus address less its alias, mapped, BGR. */
+    CHECK_ERR(mbox_setup(VC_ANSWER, mbox_regs), KEEL_OK);
+    const struct bi_framebuffer *fb = &bi.framebuffer;
+    CHECK(fb->source == BI_FB_RPI_MAILBOX && fb->base == 0x3e100000 && fb->width == 1024 &&
+          fb->height == 768 && fb->pitch == 4096 && fb->bpp == 32);
+    CHECK(fb->blue_pos == 0 && fb->green_pos == 8 && fb->red_pos == 16);
+    CHECK(mapped_base == 0x3e100000 && mapped_size == 4096 * 768);
+
+    /* A framebuffer already there: nothing is asked. */
+    before = bi;
+    CHECK_ERR(mbox_setup(VC_SILENT, mbox_regs), KEEL_OK);
+    CHECK(memcmp(&bi, &before, sizeof(bi)) == 0);
+    bi.framebuffer = (struct bi_framebuffer){.source = BI_FB_NONE};
+
+    /* Refusals leave the record empty: a tag unanswered, the pixels not mappable, a
+     * VideoCore that never answers (bounded), registers the boot map does not reach. */
+    before = bi;
+    CHECK_ERR(mbox_setup(VC_NO_PITCH, mbox_regs), KEEL_E_MBOX_REFUSED);
+    map_result = KEEL_E_BOOT_MAP_FULL;
+    CHECK_ERR(mbox_setup(VC_ANSWER, mbox_regs), KEEL_E_BOOT_MAP_FULL);
+    map_result = KEEL_OK;
+    CHECK_ERR(mbox_setup(VC_SILENT, mbox_regs), KEEL_E_MBOX_TIMEOUT);
+    CHECK_ERR(mbox_setup(VC_ANSWER, NULL), KEEL_E_MBOX_UNREACHABLE);
+    CHECK(memcmp(&bi, &before, sizeof(bi)) == 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -326,6 +429,7 @@ int main(int argc, char **argv)
     simplefb_variants();
     fwcfg_variants();
     ramfb_refusals();
+    rpi_mailbox();
     free(packed);
     free(base_dtb);
     return test_finish("fb");

@@ -34,13 +34,14 @@ def size_bytes(s):
 
 
 def run_keel(a, modules, cmdline, extra):
-    cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir, "--memory", a.memory,
-           "--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
+    cmd = [a.keel, "run", a.target, "--build-dir", a.build_dir] + (
+        ["--memory", a.memory] if a.memory else []) + ["--cmdline", cmdline, "--timeout", str(a.timeout)] + (["--no-fb"] if a.no_fb else [])
     cmd += ["--kernel", a.kernel] if a.kernel else []
     cmd += ["--esp", a.esp] if a.esp else []
     for path in a.acpi_table:
         cmd += ["--acpi-table", path]
     cmd += ["--smp", str(a.smp)] if a.smp else []
+    cmd += ["--serial-port", str(a.serial_port)] if a.serial_port else []
     for path in modules:
         cmd += ["--module", path]
     if extra:
@@ -114,7 +115,8 @@ def good_boot(a):
         lo, hi = int(m["base"], 16), int(m["base"], 16) + int(m["size"], 16)
         check(any(b <= lo and hi <= e for b, e in module_ranges),
               "module %s lies in a range of type module" % m["name"], failures)
-    given = size_bytes(a.memory)
+    # A board's firmware may keep part of its RAM (the row's ram_kept: a GPU's share).
+    given = size_bytes(a.memory or target.memory or "512M") - target.ram_kept
     # ramfb's framebuffer is carved out of RAM; a loader's (x86 VBE) lies in an MMIO hole.
     ram_lo = min(int(m["base"], 16) for m in r["memory"] if m["type"] == "usable")
     ram = sum(int(m["size"], 16) for m in r["memory"] if m["type"] in RAM_TYPES
@@ -251,7 +253,7 @@ def main():
     p.add_argument("keel")
     p.add_argument("build_dir")
     p.add_argument("target")
-    p.add_argument("--memory", default="512M")
+    p.add_argument("--memory", help="`keel run --memory` (default: the row's, or 512M)")
     p.add_argument("--timeout", type=int, default=120)
     p.add_argument("--expect-line")
     p.add_argument("--expect-code", type=int)
@@ -273,6 +275,8 @@ def main():
     p.add_argument("--no-fb", action="store_true", help="boot with `keel run --no-fb`")
     p.add_argument("--smp", type=int, default=0, help="`keel run --smp N`, and check all N run")
     p.add_argument("--expect-warning", help="a good boot that prints this warning")
+    p.add_argument("--serial-port", type=int, default=0,
+                   help="`keel run --serial-port N`: the console on QEMU's -serial #N")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
     if a.esp:  # named from this directory

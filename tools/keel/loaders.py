@@ -166,6 +166,43 @@ def qemu_kernel(ctx):
     return cmd
 
 
+DTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "dts")
+
+
+def board_dtb(ctx):
+    """The row's board tree (dts/NAME.dts): the build's dts/NAME.dtb, or dtc's output in the
+    scratch directory when no build directory is at hand (`keel run --kernel`).
+
+    With --no-fb its framebuffer devices (the nodes the row's `fb_nodes` names) are
+    disabled in a copy: the board's display cannot be unplugged from QEMU."""
+    name = ctx.target.dtb
+    dtb = os.path.join(ctx.build_dir, "dts", name + ".dtb") if ctx.build_dir else ""
+    if not os.path.isfile(dtb):
+        dtb = os.path.join(ctx.work, name + ".dtb")
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb,
+                        os.path.join(DTS_DIR, name + ".dts")], check=True)
+    if ctx.no_fb and ctx.target.fb_nodes:
+        copy = os.path.join(ctx.work, name + "-no-fb.dtb")
+        shutil.copyfile(dtb, copy)
+        for node in ctx.target.fb_nodes:
+            subprocess.run(["fdtput", "-t", "s", copy, node, "status", "disabled"], check=True)
+        dtb = copy
+    return dtb
+
+
+def qemu_kernel_board_dtb(ctx):
+    """QEMU's own loader on a board that has no DTB of its own to give (raspi3b): the
+    same -kernel, -append and -initrd as qemu_kernel, and the board's tree from dts/ as
+    -dtb, which QEMU completes (/memory, /chosen's bootargs and initrd) and puts in x0.
+    A -dtb after `--` replaces it (QEMU takes the last one)."""
+    cmd = machine(ctx) + SEMIHOSTING + ["-kernel", ctx.image, "-append", ctx.cmdline,
+                                        "-dtb", board_dtb(ctx)]
+    if ctx.modules:
+        cmd += ["-initrd", modules_cpio(ctx)]
+    return cmd
+
+
 # U-Boot's qemu_arm64 keeps its environment in the second flash bank; the image
 # must fill the whole 64 MiB bank.
 UBOOT_ENV_SIZE = 0x40000

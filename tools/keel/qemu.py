@@ -71,6 +71,9 @@ class TerminalAnswers:
                 return
 
 
+DEFAULT_MEMORY = "512M"
+
+
 class Ctx:
     """What a loader function (loaders.py) makes one boot's QEMU command from."""
 
@@ -78,15 +81,16 @@ class Ctx:
 class BootOptions:
     """What one boot is given; the defaults are a plain `keel run TARGET`."""
 
-    def __init__(self, modules=(), cmdline="", memory="512M", smp=1, extra=(), null=False,
+    def __init__(self, modules=(), cmdline="", memory=None, smp=None, extra=(), null=False,
                  timeout=120, no_fb=False, display=False, screenshot=None, kernel=None,
-                 esp=None, acpi_tables=()):
+                 esp=None, acpi_tables=(), serial_port=0):
         self.modules, self.cmdline, self.memory, self.smp = list(modules), cmdline, memory, smp
         self.extra, self.null, self.timeout = list(extra), null, timeout
         self.no_fb, self.display, self.screenshot = no_fb, display, screenshot
         self.kernel = kernel  # an image to boot instead of the build directory's
         self.esp = esp  # a directory whose files the UEFI targets add to the ESP
         self.acpi_tables = list(acpi_tables)  # x86_64-grub: tables GRUB's acpi command loads
+        self.serial_port = serial_port  # QEMU's -serial the console is on (0: the first)
 
 
 def qmp_connect(sock_path, timeout=20):
@@ -150,6 +154,22 @@ def memory_backend(memory, work):
         memory, path), "-machine", "memory-backend=keel-ram"]
 
 
+def machine_size(target, memory, smp):
+    """The boot's -m and -smp: what was asked, or the row's (a board whose RAM or CPU
+    count is fixed: asking for another is refused in one line), or 512M and 1 CPU."""
+    if memory is None:
+        memory = target.memory or DEFAULT_MEMORY
+    elif target.memory and size_bytes(memory) != size_bytes(target.memory):
+        fail("%s: the board has %s of RAM, --memory %s cannot be given" % (
+            target.name, target.memory, memory), 64)
+    if smp is None:
+        smp = target.cpus or 1
+    elif target.cpus and smp != target.cpus:
+        fail("%s: the board has %d CPUs, --smp %d cannot be given" % (target.name, target.cpus,
+                                                                     smp), 64)
+    return memory, smp
+
+
 def qemu_command(target, bdir, opts, work):
     """The QEMU command of one boot, with the files it needs (an ISO, a cpio, a U-Boot
     environment) made in `work`, which must outlive the boot; no QMP socket."""
@@ -158,10 +178,13 @@ def qemu_command(target, bdir, opts, work):
     ctx.image = opts.kernel or image_path(bdir, target.arch, opts.null)
     if not os.path.exists(ctx.image):
         fail("no image at %s" % os.path.relpath(ctx.image, ROOT))
-    ctx.modules, ctx.memory, ctx.smp, ctx.no_fb = opts.modules, opts.memory, opts.smp, opts.no_fb
+    ctx.memory, ctx.smp = machine_size(target, opts.memory, opts.smp)
+    ctx.modules, ctx.no_fb, ctx.build_dir = opts.modules, opts.no_fb, bdir
     ctx.cmdline = (opts.cmdline + " keel.hold").strip() if opts.screenshot else opts.cmdline
     ctx.work, ctx.esp, ctx.acpi_tables = work, opts.esp, opts.acpi_tables
     cmd = target.command(ctx) + memory_backend(ctx.memory, work)
+    # The console is QEMU's serial port opts.serial_port; the ones before it lead nowhere.
+    cmd += ["-serial", "null"] * opts.serial_port
     cmd += ["-serial", "stdio", "-monitor", "none", "-no-reboot"]
     if not opts.display:
         cmd += ["-display", "none"]

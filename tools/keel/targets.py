@@ -52,6 +52,21 @@ class Target:
     # ((query bytes, reply bytes), ...); `keel run` and the bench write each reply to
     # QEMU's serial stdin when its query appears on the console (qemu.TerminalAnswers).
     terminal_answers: tuple = field(default=())
+    # A board whose loader has no DTB to give: its tree in dts/ (the name, without .dts),
+    # which the row's command passes as -dtb; the nodes of its framebuffer devices, which
+    # --no-fb disables in a copy.
+    dtb: str = None
+    fb_nodes: tuple = field(default=())
+    # A board with a fixed amount of RAM or CPUs (QEMU's -m and -smp): `keel run` boots
+    # it with those and refuses others in one line; None: 512M and 1 CPU by default.
+    memory: str = None
+    cpus: int = None
+    # Bytes of RAM the board's firmware keeps (a GPU's share): the boot test's RAM check
+    # expects that much less in the map.
+    ram_kept: int = 0
+    # Whether bench/ARCH's null kernel boots on the board: it prints on QEMU virt's
+    # PL011 (aarch64) or the PC's COM1 (x86_64) only. `keel bench` leaves the others out.
+    null_kernel: bool = True
 
     def __post_init__(self):
         if self.per_target is None:
@@ -144,6 +159,9 @@ TARGETS = {t.name: t for t in [
            tests=(
                # EL2 entry (virtualization=on): the entry code must drop to EL1 itself.
                ("boot-{target}-el2", ["--", "-M", "virt,virtualization=on"]),
+               # Semihosting off: the exit falls back to PSCI SYSTEM_OFF through the
+               # conduit the DTB's /psci names (QEMU then exits with 0, the code lost).
+               ("boot-{target}-psci-exit", ["--no-fb", "--", "-semihosting-config", "enable=off"]),
                # A framebuffer record that overflows: one warning, then the boot goes on
                # on serial.
                ("bad-fb-{target}", ["--no-fb", "--expect-warning",
@@ -202,6 +220,37 @@ TARGETS = {t.name: t for t in [
            command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G", "screen"),
            faults=("write-rodata",), terminal_answers=loaders.UBOOT_TERMINAL_ANSWERS,
            protocol="uefi", loader_prefix="Das U-Boot", fb_source="ramfb"),
+    Target("aarch64-raspi3b", arch="aarch64", board="raspi3b", cpu="cortex-a53",
+           loader="QEMU -kernel",
+           description="Raspberry Pi 3B: QEMU -kernel, Keel's dts/raspi3b.dts as -dtb, spin-table CPUs",
+           command=loaders.qemu_kernel_board_dtb, dtb="raspi3b",
+           fb_nodes=("/soc/mailbox@7e00b880",),
+           memory="1G", cpus=4, ram_kept=64 << 20, smp=(4,), null_kernel=False,
+           per_target=("long-cmdline", "screen", "no-fb"),
+           faults=("write-rodata", "exec-data", "stack-overflow", "use-after-reclaim"),
+           protocol="fdt", loader_prefix="qemu", fb_source="rpi-mailbox", module_args=False,
+           tests=(
+               # The board's only size: 1 GiB, the VideoCore's 64 MiB kept, four CPUs.
+               ("boot-{target}", []),
+               # stdout-path at the aux mini-UART, QEMU's -serial #1: the whole boot there.
+               ("boot-{target}-aux-console", ["--serial-port", "1", "--", "-dtb",
+                                              generated("raspi3b-aux-console.dtb")]),
+               # A mailbox where no VideoCore answers: a bounded wait, one warning, serial.
+               ("bad-{target}-mbox-silent", ["--no-fb", "--expect-warning",
+                                             "rpi-mailbox: the VideoCore did not answer in time",
+                                             "--", "-dtb", generated("raspi3b-mbox-silent.dtb")]),
+               # RAM (a ram@ node: QEMU replaces memory@ ones) over the peripheral window.
+               ("bad-{target}-ram-over-devices", [
+                   "--expect-code", str(EXIT_BAD_INPUT), "--expect-line",
+                   "memory map: RAM overlaps a bus's device window: RAM 0x3f000000-0x3fffffff",
+                   "--", "-dtb", generated("raspi3b-ram-over-devices.dtb")]),
+               # Another size of RAM is refused by `keel run` in one line.
+               ("bad-{target}-memory", ["--memory", "512M", "--expect-code", "64",
+                                        "--expect-line",
+                                        "the board has 1G of RAM, --memory 512M cannot be given"]),
+               ("bad-{target}-smp", ["--smp", "2", "--expect-code", "64", "--expect-line",
+                                     "the board has 4 CPUs, --smp 2 cannot be given"]),
+           )),
 ]}
 
 DEFAULT_TARGET = next(iter(TARGETS))  # the first row

@@ -193,6 +193,17 @@ static const uint32_t random_owners[] = {
  * without it the test moves the storage itself whenever an operation reports that it
  * is full, and checks that the failed operation changed nothing.
  */
+/* Windows: [lo, hi) of physical memory, the shape of a boot 1:1 window in the tests. */
+struct window {
+    uint64_t lo, hi;
+};
+
+static bool in_window(void *ctx, uint64_t pa, uint64_t len)
+{
+    const struct window *w = ctx;
+    return pa >= w->lo && len <= w->hi - w->lo && pa - w->lo <= w->hi - w->lo - len;
+}
+
 static void random_run(uint64_t seed, unsigned steps, bool use_grow)
 {
     struct frame_alloc fa;
@@ -204,6 +215,9 @@ static void random_run(uint64_t seed, unsigned steps, bool use_grow)
     size_t live_count = 0;
     uint64_t rng = seed;
     unsigned allocs = 0, frees = 0, bad = 0, full = 0, injected = 0, nomem = 0;
+    /* A window with only an upper end: the lowest fit below it is still exact. */
+    struct window below = {0, UINT64_MAX};
+    uint64_t limit_pfn = UINT64_MAX;
 
     model_init();
     CHECK_ERR(frame_alloc_init(&fa, fake_map, sizeof(fake_map) / sizeof(fake_map[0]), initial,
@@ -229,7 +243,7 @@ static void random_run(uint64_t seed, unsigned steps, bool use_grow)
                 align = UINT64_C(1) << (test_rand(&rng) % 8);
             }
             uint32_t owner = random_owners[test_rand(&rng) % 4];
-            int64_t want = model_lowest_fit(count, align, fa.limit_pfn);
+            int64_t want = model_lowest_fit(count, align, limit_pfn);
             paddr_t pa = pa_init(0);
             struct frame_alloc before = fa;
             err = frame_alloc_run(&fa, count, align, owner, &pa);
@@ -249,7 +263,7 @@ static void random_run(uint64_t seed, unsigned steps, bool use_grow)
                 CHECK(pfn == (uint64_t)want);
                 CHECK(pfn % align == 0);
                 CHECK(pfn != 0);
-                CHECK(pfn + count <= fa.limit_pfn);
+                CHECK(pfn + count <= limit_pfn);
                 CHECK_ERR(model_check_range(pfn, count, FRAME_OWNER_FREE), KEEL_OK);
                 model_set(pfn, count, (uint8_t)owner);
                 lives[live_count++] = (struct live){.pfn = pfn, .count = count, .owner = owner};
@@ -324,10 +338,11 @@ static void random_run(uint64_t seed, unsigned steps, bool use_grow)
                 }
             }
         } else if (op < 95) {
-            /* Move the limit around: nothing, or somewhere inside the fake RAM. */
-            uint64_t limit =
-                test_rand(&rng) % 3 == 0 ? UINT64_MAX : (test_rand(&rng) % FAKE_FRAMES) * PAGE_SIZE;
-            frame_alloc_set_limit(&fa, pa_init(limit));
+            /* Move the window's end around: none, or somewhere inside the fake RAM. */
+            bool none = test_rand(&rng) % 3 == 0;
+            limit_pfn = none ? UINT64_MAX : test_rand(&rng) % FAKE_FRAMES;
+            below.hi = none ? UINT64_MAX : limit_pfn * PAGE_SIZE;
+            frame_alloc_set_window(&fa, none ? NULL : in_window, &below);
         } else if (op < 97) {
             alloc_fail_arm(&fail, 1 + test_rand(&rng) % 4);
         }
@@ -474,15 +489,26 @@ static void test_reserve_and_contract(void)
     CHECK_ERR(frame_free(&fa, pa, 0x400, FRAME_OWNER_HEAP), KEEL_OK);
     CHECK_ERR(frame_alloc_run(&fa, 256, 256, FRAME_OWNER_HEAP, &pa), KEEL_OK);
     CHECK(pa.pa == 0x400000);
-    frame_alloc_set_limit(&fa, pa_init(0x80000));
+    struct window w = {0, 0x80000};
+    frame_alloc_set_window(&fa, in_window, &w);
     for (int i = 0; i < 200; i++) {
         if (frame_alloc_one(&fa, FRAME_OWNER_STACKS, &pa) != KEEL_OK) {
-            CHECK(i == 0x7f); /* frames 1..0x7f lie below the limit */
+            CHECK(i == 0x7f); /* frames 1..0x7f lie below the window's end */
             break;
         }
         CHECK(pa.pa < 0x80000);
     }
-    frame_alloc_set_limit(&fa, pa_init(UINT64_MAX));
+    /* A window above the lowest free frames (RAM from 0, a window that starts higher):
+     * the frames below it are passed over, not handed out. */
+    w = (struct window){0x540000, 0x580000};
+    CHECK_ERR(frame_alloc_one(&fa, FRAME_OWNER_STACKS, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x540000); /* the lowest it reaches: the window starts once here */
+    CHECK_ERR(frame_alloc_run(&fa, 16, 16, FRAME_OWNER_STACKS, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x550000);
+    /* One that reaches no free frame: out of memory, not a frame outside it. */
+    w = (struct window){0x5000000, 0x6000000};
+    CHECK_ERR(frame_alloc_one(&fa, FRAME_OWNER_STACKS, &pa), KEEL_E_NO_MEMORY);
+    frame_alloc_set_window(&fa, NULL, NULL);
     CHECK_ERR(frame_alloc_one(&fa, FRAME_OWNER_STACKS, &pa), KEEL_OK);
     CHECK(pa.pa == 0x80000);
     CHECK_ERR(frame_alloc_check(&fa), KEEL_OK);

@@ -79,8 +79,9 @@ struct machine {
     struct fake_ram ram;
     struct mm_state mm;
     struct kernel_memory km;
-    bool switched; /* the fake switch ran: the boot 1:1 window is gone */
-    bool walking;  /* the fake MMU is walking the table */
+    uint64_t early_lo; /* the boot 1:1 window starts here (0: at 0) */
+    bool switched;     /* the fake switch ran: the boot 1:1 window is gone */
+    bool walking;      /* the fake MMU is walking the table */
     size_t invalidations;
     const char *marks[STEP_MAX];
     size_t mark_count;
@@ -130,7 +131,8 @@ static bool ram_covers(const struct boot_info *bi, uint64_t pa, uint64_t size)
 
 const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
 {
-    if (cur->switched || pa >= EARLY_WINDOW_END || len > EARLY_WINDOW_END - pa) {
+    if (cur->switched || pa < cur->early_lo || pa >= EARLY_WINDOW_END ||
+        len > EARLY_WINDOW_END - pa) {
         return NULL;
     }
     return fake_ram_ptr(&cur->ram, pa, len);
@@ -817,6 +819,26 @@ static void sweep(struct machine *m)
            test_failures != before ? ": FAILED" : "");
 }
 
+/*
+ * A boot 1:1 window that leaves out the lowest RAM (issue 8: RAM from 0 under a window
+ * that started at 1 GiB; today a range the board layer could not map): the sequence
+ * must take its early frames from what the window reaches, and run whole, as it does
+ * with each allocation failed in turn.
+ */
+static void early_window_gap(const char *path)
+{
+    struct machine *m = dtb_machine(path);
+
+    m->early_lo = m->image.phys_base;
+    CHECK(m->bi.mem_count > 0 && m->bi.mem[0].type == BI_MEM_USABLE &&
+          m->bi.mem[0].base < m->early_lo);
+    m->name = "early window from the image up";
+    sweep(m);
+    fake_ram_fini(&m->ram);
+    free(m);
+    cur = NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -831,6 +853,9 @@ int main(int argc, char **argv)
         fake_ram_fini(&m->ram);
         free(m);
         cur = NULL;
+        if (dtb && i == argc - 1) {
+            early_window_gap(argv[i]);
+        }
     }
     return test_finish("test_mm_sequence");
 }

@@ -26,9 +26,6 @@ void a64_dcache_clean_range(uint64_t va, uint64_t len);
 noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_t far,
                             uint64_t spsr);
 
-/* Picks the PSCI conduit for the exit fallback from the EL the loader entered at. */
-void a64_exit_init(uint32_t entry_el);
-
 /* True while arch_exit() is under way; a fault then continues the exit with *code. */
 int a64_exit_in_progress(int *code);
 
