@@ -630,11 +630,15 @@ static void test_below(void)
     CHECK(pa.pa == 0x100000);
     CHECK_ERR(frame_alloc_below(&fa, pa_init(0x101fff), FRAME_OWNER_CPU_START, &pa),
               KEEL_E_NO_MEMORY);
-    /* The allocator's own limit is the lower of the two. */
-    frame_alloc_set_limit(&fa, pa_init(0x101000));
-    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x200000), FRAME_OWNER_CPU_START, &pa),
+    /* The allocator's early window applies too: nothing below the limit is inside it. */
+    struct window w = {.lo = 0x101000, .hi = 0x200000};
+    frame_alloc_set_window(&fa, in_window, &w);
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x101000), FRAME_OWNER_CPU_START, &pa),
               KEEL_E_NO_MEMORY);
-    frame_alloc_set_limit(&fa, pa_init(UINT64_MAX));
+    CHECK_ERR(frame_alloc_below(&fa, pa_init(0x200000), FRAME_OWNER_CPU_START, &pa), KEEL_OK);
+    CHECK(pa.pa == 0x101000);
+    CHECK_ERR(frame_free(&fa, pa, 1, FRAME_OWNER_CPU_START), KEEL_OK);
+    frame_alloc_set_window(&fa, NULL, NULL);
     /* Freed, the first frame is the next one handed out; an injected failure counts. */
     CHECK_ERR(frame_free(&fa, pa_init(0x1000), 1, FRAME_OWNER_CPU_START), KEEL_OK);
     frame_alloc_set_fail(&fa, &fail);
