@@ -4,6 +4,7 @@
 #include <keel/console.h>
 #include <keel/fault.h>
 #include <keel/mm.h>
+#include <keel/smp.h>
 
 static const char *const access_names[] = {
     [FAULT_READ] = "read of",
@@ -23,6 +24,9 @@ noreturn void keel_page_fault(const struct fault *f)
     } else if (!f->present && mm_is_reclaimed_boot_info(f->addr)) {
         what = "reclaimed boot-info page";
         code = KEEL_EXIT_FAULT_RECLAIMED;
+    } else if (!f->present && mm_is_dropped_identity(f->addr)) {
+        what = "dropped identity mapping";
+        code = KEEL_EXIT_FAULT_IDENTITY;
     } else if (f->present && f->access == FAULT_WRITE) {
         what = "read-only page";
         code = KEEL_EXIT_FAULT_WRITE_RO;
@@ -33,7 +37,7 @@ noreturn void keel_page_fault(const struct fault *f)
         what = "unmapped page";
         code = KEEL_EXIT_FAULT_UNMAPPED;
     }
-    kprintf("keel: fault: %s %s at 0x%llx (pc 0x%llx)\n", access, what, (unsigned long long)f->addr,
-            (unsigned long long)f->pc);
+    kprintf("keel: fault: %s %s at 0x%llx on cpu %u (pc 0x%llx)\n", access, what,
+            (unsigned long long)f->addr, smp_cpu_index(), (unsigned long long)f->pc);
     arch_exit(code);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* x86_64's CPU start hooks: parking; INIT-SIPI-SIPI is not written yet (issue 11, step 4). */
+/* x86_64's CPU start hook; INIT-SIPI-SIPI is not written yet (issue 11, step 4). */
 #include <keel/errors.h>
 #include <keel/smp.h>
 
@@ -9,11 +9,4 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
     (void)rec;
     (void)pc;
     return KEEL_E_CPU_UNSUPPORTED;
-}
-
-noreturn void arch_cpu_park(void)
-{
-    for (;;) {
-        __asm__ volatile("cli\n\thlt" : : : "memory");
-    }
 }

@@ -33,6 +33,7 @@ MM_FAULTS = [
     ("exec-data", "keel: fault: execute from non-executable page", 11),
     ("stack-overflow", "guard page (stack overflow)", 12),
     ("use-after-reclaim", "keel: fault: read of reclaimed boot-info page", 13),
+    ("use-identity", "keel: fault: read of dropped identity mapping", 15),
     ("audit-wx", "keel: error: mm.audit: page table audit: a page is writable and executable",
      AUDIT_EXIT),
     ("audit-guard", "keel: error: mm.audit: page table audit: a stack guard page is mapped",
@@ -42,6 +43,11 @@ MM_FAULTS = [
 ]
 
 EXIT_EXCEPTION = 4  # KEEL_EXIT_EXCEPTION
+
+# The faults of a secondary CPU, -smp 2: each line names the CPU as well as the page.
+SMP_FAULTS = [
+    ("ap-stack-overflow", ["guard page (stack overflow)", "on cpu 1 "], 12),
+]
 
 
 class Test:
@@ -57,8 +63,10 @@ class Test:
 
 
 def expect_failure(line, code):
-    """boot_test.py arguments of a boot that must end in one line and an exit code."""
-    return ["--expect-line", line, "--expect-code", str(code)]
+    """boot_test.py arguments of a boot that must end in one line and an exit code; `line`
+    is a text the line contains, or a list of texts it contains all of."""
+    lines = [line] if isinstance(line, str) else line
+    return sum((["--expect-line", l] for l in lines), []) + ["--expect-code", str(code)]
 
 
 def tests_of(arch):
@@ -103,6 +111,13 @@ def tests_of(arch):
             if t is main or kind in t.faults:
                 tests.append(Test("fault-%s-%s" % (t.name, kind), t,
                                   ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
+    # A secondary CPU's fault, on the first row of an arch that starts CPUs (x86_64's
+    # switches on by itself once its row lists -smp sizes).
+    if main.smp:
+        for kind, line, code in SMP_FAULTS:
+            tests.append(Test("fault-%s-%s" % (main.name, kind), main,
+                              ["--smp", "2", "--no-fb", "--cmdline", "keel.fault=" + kind]
+                              + expect_failure(line, code)))
     # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N).
     tests.append(Test("fail-alloc-%s" % main.name, main, ["--fail-alloc-sweep"], timeout=900))
     # Every other target: the first, a middle and the last allocation (its loader hands
