@@ -163,6 +163,9 @@ void smp_tlb_sync(void)
 {
     uint32_t gen = __atomic_add_fetch(&tlb_generation, 1, __ATOMIC_ACQ_REL);
 
+    /* This CPU's own TLB was invalidated by the builder (arch_tlb_invalidate). */
+    boot_cpu_area.tlb_seen = gen;
+    result.tlb_generation = gen;
     arch_cpu_wake();
     uint64_t start = arch_cycles();
     uint64_t bound = cycles_of_ms(SMP_TLB_ACK_MS);

@@ -46,6 +46,7 @@ struct smp_result {
     uint32_t online;            /* CPUs that checked in, the boot CPU included */
     uint64_t first_start;       /* cycle counter at the first start request */
     uint64_t last_checkin;      /* ticks from first_start to the last check-in */
+    uint32_t tlb_generation;    /* the TLB generation of the last smp_tlb_sync */
 };
 
 KEEL_BEGIN_DECLS

@@ -134,8 +134,9 @@ def good_boot(a):
         check(str(got) == want, "report %s is %s (got %r)" % (key, want, got), failures)
     stages = [t["stage"] for t in r["timeline"]]
     check(stages[0] == "entry" and stages[-1] == "report", "timeline %s" % stages, failures)
-    check("smp" in stages and stages[stages.index("smp") + 1:][:1] == ["drop"],
-          "the drop stage follows the smp stage", failures)
+    check("smp" in stages and stages[stages.index("smp") + 1:][:1] == ["drop"]
+          and r["tlb_generation"] == 1,
+          "the drop stage follows the smp stage, and its TLB sync ran once", failures)
     check_mm(r, failures)
     fb = r["framebuffer"]
     if a.expect_warning:
@@ -208,6 +209,12 @@ def check_smp(r, out, n, failures):
     check(all(t1 <= b2 for (_, t1), (b2, _) in zip(slots, slots[1:])), "the stacks are disjoint",
           failures)
     check("did not start" not in out, "no CPU was left out", failures)
+    gen = r["tlb_generation"]
+    check(gen >= 1 and all(c["tlb_flushed"] == gen for c in smp),
+          "every CPU flushed its TLB for the drop's generation %d (%s)"
+          % (gen, [c["tlb_flushed"] for c in smp]), failures)
+    check("did not confirm the TLB flush" not in out, "every CPU confirmed the TLB flush",
+          failures)
 
 
 def fail_alloc_sweep(a):
