@@ -274,9 +274,11 @@ static int map_identity(struct mm_state *mm, struct kernel_memory *km)
 
 /*
  * keel.fault=audit-wx|audit-guard|audit-identity adds one bad mapping before the
- * audit, to show that the audit refuses the table (tests/qemu).
+ * audit, to show that the audit refuses the table (tests/qemu); audit-drop one that
+ * the first audit accepts and the audit after the drop refuses.
  */
-static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi)
+static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi,
+                              struct kernel_memory *km)
 {
     char kind[24];
     struct mm_region r;
@@ -296,6 +298,12 @@ static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi)
     }
     if (strcmp(kind, "audit-identity") == 0) {
         return map_region(mm, &r, "bad", info_pa, info_pa, PAGE_SIZE, PT_READ, KEEP_NONE);
+    }
+    if (strcmp(kind, "audit-drop") == 0 && km->identity_count < MM_IDENTITY_MAX) {
+        /* Listed for the audit, but pinned instead of on the drop list: the drop leaves it. */
+        uint64_t pa = image_pa(&mm->env.image, mm->env.image.rodata.start);
+        return map_region(mm, &km->identity[km->identity_count++], "bad", pa, pa, PAGE_SIZE,
+                          PT_READ, KEEP_PINNED);
     }
     return KEEL_OK;
 }
@@ -320,7 +328,7 @@ static int step_map(struct mm_state *mm, const struct boot_info *bi, struct kern
         err = map_identity(mm, km);
     }
     if (err == KEEL_OK) {
-        err = inject_audit_fault(mm, bi);
+        err = inject_audit_fault(mm, bi, km);
     }
     return err;
 }

@@ -40,6 +40,8 @@ MM_FAULTS = [
      AUDIT_EXIT),
     ("audit-identity",
      "keel: error: mm.audit: page table audit: an identity mapping is not on", AUDIT_EXIT),
+    ("audit-drop",
+     "keel: error: drop: page table audit: an identity mapping is not on", AUDIT_EXIT),
 ]
 
 EXIT_EXCEPTION = 4  # KEEL_EXIT_EXCEPTION
