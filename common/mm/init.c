@@ -255,21 +255,29 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
     return err;
 }
 
-/*
- * 3e. The 1:1 mappings that secondary CPUs need to turn their MMU on: the kernel's
- * text. Each goes on the drop list and into km->identity; the drop stage after the
- * CPUs' start unmaps them all (mm_drop_identity_in).
- */
+int mm_identity_map_in(struct mm_state *mm, struct kernel_memory *km, const char *name, uint64_t pa,
+                       uint64_t size, pt_flags_t flags)
+{
+    if (km->identity_count >= MM_IDENTITY_MAX || mm->as->drop_count >= MM_IDENTITY_MAX) {
+        return KEEL_E_MM_IDENTITY_FULL;
+    }
+    if ((flags & PT_WRITE) && (flags & PT_EXEC)) {
+        return KEEL_E_MM_AUDIT_WX;
+    }
+    int err = map_region(mm, &km->identity[km->identity_count], name, pa, pa, size, flags,
+                         KEEP_UNTIL_SMP);
+    km->identity_count += err == KEEL_OK;
+    return err;
+}
+
+/* 3e. The 1:1 mappings that secondary CPUs need to turn their MMU on: the kernel's text. */
 static int map_identity(struct mm_state *mm, struct kernel_memory *km)
 {
     const struct keel_image *img = &mm->env.image;
     uint64_t pa = image_pa(img, img->text.start);
-    struct mm_region *r = &km->identity[km->identity_count];
-    int err = map_region(mm, r, "identity", pa, pa, img->text.end - img->text.start,
-                         PT_READ | PT_EXEC, KEEP_UNTIL_SMP);
 
-    km->identity_count += err == KEEL_OK;
-    return err;
+    return mm_identity_map_in(mm, km, "identity", pa, img->text.end - img->text.start,
+                              PT_READ | PT_EXEC);
 }
 
 /*

@@ -41,6 +41,15 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
     return mm_init(&kernel_mm, &env, bi, km, phase);
 }
 
+int mm_kernel_identity_map(struct kernel_memory *km, const char *name, uint64_t pa, uint64_t size,
+                           pt_flags_t flags)
+{
+    spin_lock(&kernel_mm.lock);
+    int err = mm_identity_map_in(&kernel_mm, km, name, pa, size, flags);
+    spin_unlock(&kernel_mm.lock);
+    return err;
+}
+
 int mm_kernel_drop_identity(struct kernel_memory *km)
 {
     spin_lock(&kernel_mm.lock);

@@ -129,6 +129,17 @@ bool mm_type_is_ram(uint32_t type);
 int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 
 /*
+ * Maps [pa, pa + size) 1:1 for secondary CPUs: onto the address space's drop list and
+ * into km->identity, so the audit accepts it and the drop stage unmaps it. The only
+ * way to add an identity mapping (step 3e uses it for the text; a start path that
+ * needs a page of its own 1:1 before the drop, such as a real-mode trampoline, calls
+ * mm_kernel_identity_map). KEEL_E_MM_IDENTITY_FULL past MM_IDENTITY_MAX,
+ * KEEL_E_MM_AUDIT_WX for writable and executable rights, or the builder's error.
+ */
+int mm_identity_map_in(struct mm_state *mm, struct kernel_memory *km, const char *name, uint64_t pa,
+                       uint64_t size, pt_flags_t flags);
+
+/*
  * The drop after the CPUs are up: unmaps exactly the address space's `drop` list (the
  * identity mappings; the builder frees the page-table frames that become empty and
  * invalidates through the live table's TLB hook), empties it and km->identity, then
@@ -155,7 +166,9 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
  */
 int mm_kernel_stage_done(int err);
 
-/* mm_drop_identity_in() on the kernel's state (keel_main's drop stage). */
+/* mm_identity_map_in() and mm_drop_identity_in() on the kernel's state, under its lock. */
+int mm_kernel_identity_map(struct kernel_memory *km, const char *name, uint64_t pa, uint64_t size,
+                           pt_flags_t flags);
 int mm_kernel_drop_identity(struct kernel_memory *km);
 
 /* The physical address behind a kernel pointer (heap, image, stack), through the live table. */

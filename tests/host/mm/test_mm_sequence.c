@@ -754,7 +754,8 @@ static void check_result(const struct machine *m, uint64_t total)
 
 /*
  * The drop after the CPUs are up: the identity mapping is refused to mm_unmap until
- * then, and mm_drop_identity_in removes it (and the lower half's tables with it),
+ * then, so are pages that mm_identity_map_in adds (up to the list's room, never W+X),
+ * and mm_drop_identity_in removes them all (and the lower half's tables with them),
  * empties the lists, passes the audit again and keeps the books, allocating nothing.
  */
 static void check_drop(struct machine *m, uint64_t total)
@@ -762,15 +763,28 @@ static void check_drop(struct machine *m, uint64_t total)
     struct mm_state *mm = &m->mm;
     struct kernel_memory *km = &m->km;
     struct mm_region id = km->identity[0];
-    size_t tables = mm->as->pt.table_pages;
-    uint64_t allocations = mm->fail.count;
     struct pt_mapping leaf;
 
     CHECK(km->identity_count == 1 && mm->as->drop_count == 1);
     CHECK_ERR(mm_unmap(mm->as, id.va, PAGE_SIZE), KEEL_E_MM_PINNED);
     CHECK(region_mapped(&mm->as->pt, &id) && !mm_is_dropped_identity_in(mm, id.va.va));
+    /* A page of its own for a start path (a trampoline): on the lists, refused W+X. */
+    uint64_t page = align_up(id.pa.pa + id.size, PAGE_SIZE) + 16 * MIB;
+    CHECK_ERR(mm_identity_map_in(mm, km, "rwx", page, PAGE_SIZE, PT_READ | PT_WRITE | PT_EXEC),
+              KEEL_E_MM_AUDIT_WX);
+    CHECK_ERR(mm_identity_map_in(mm, km, "page", page, PAGE_SIZE, PT_READ), KEEL_OK);
+    CHECK(km->identity_count == 2 && mm->as->drop_count == 2);
+    CHECK_ERR(mm_unmap(mm->as, va_init(page), PAGE_SIZE), KEEL_E_MM_PINNED);
+    CHECK_ERR(mm_identity_map_in(mm, km, "more", page + PAGE_SIZE, PAGE_SIZE, PT_READ), KEEL_OK);
+    CHECK_ERR(mm_identity_map_in(mm, km, "more", page + 2 * PAGE_SIZE, PAGE_SIZE, PT_READ),
+              KEEL_OK);
+    CHECK_ERR(mm_identity_map_in(mm, km, "full", page + 3 * PAGE_SIZE, PAGE_SIZE, PT_READ),
+              KEEL_E_MM_IDENTITY_FULL);
+    size_t tables = mm->as->pt.table_pages;
+    uint64_t allocations = mm->fail.count;
     CHECK_ERR(mm_drop_identity_in(mm, km), KEEL_OK);
-    CHECK(km->identity_count == 0 && mm->as->drop_count == 0 && mm->dropped_count == 1);
+    CHECK(km->identity_count == 0 && mm->as->drop_count == 0 && mm->dropped_count == 4);
+    CHECK(!pt_query(&mm->as->pt, va_init(page), &leaf) && mm_is_dropped_identity_in(mm, page));
     CHECK(!pt_query(&mm->as->pt, id.va, &leaf) &&
           !pt_query(&mm->as->pt, va_add(id.va, id.size - PAGE_SIZE), &leaf));
     CHECK(mm->dropped_tables >= 1 && mm->as->pt.table_pages == tables - mm->dropped_tables);
@@ -781,7 +795,7 @@ static void check_drop(struct machine *m, uint64_t total)
     check_books(m, total);
     /* A second drop has nothing left to unmap. */
     CHECK_ERR(mm_drop_identity_in(mm, km), KEEL_OK);
-    CHECK(mm->dropped_count == 1 && mm->dropped_tables == 0);
+    CHECK(mm->dropped_count == 4 && mm->dropped_tables == 0);
 }
 
 /* After a whole run: a pinned range is refused, and the heap grows through the table. */
