@@ -157,9 +157,9 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
  * interrupts (a kernel_ap_main that returns may have unmasked them) and makes one short
  * wait between two polls of memory, which must end by itself or when another CPU calls
  * arch_cpu_wake: aarch64 WFE (woken by SEV); x86_64 PAUSE (HLT would never wake
- * without interrupts). arch_cpu_wake makes the stores before it
- * visible and ends every other CPU's arch_cpu_relax: aarch64 DSB ISH then SEV; x86_64
- * nothing (PAUSE ends by itself). Both never fail; arch_cpu_relax may return early.
+ * without interrupts). arch_cpu_wake makes the stores before it visible and ends every
+ * other CPU's arch_cpu_relax: aarch64 DSB ISH then SEV; x86_64 nothing (PAUSE ends by
+ * itself). Neither fails; arch_cpu_relax may return early.
  */
 void arch_cpu_relax(void);
 void arch_cpu_wake(void);
