@@ -10,7 +10,13 @@
 #include <keel/errors.h>
 #include <keel/fbcon.h>
 #include <keel/report.h>
+#include <keel/smp.h>
+#include <keel/spinlock.h>
+#include <keel/timeline.h>
 #include <keel/uart.h>
+
+/* How long a CPU waits for another's console output before it prints anyway. */
+#define CONSOLE_LOCK_MS 500u
 
 /* One UART the console drives: its driver, its registers as the driver reaches them. */
 struct serial {
@@ -210,8 +216,46 @@ static void report_gave_up(const char *buf, size_t len)
     reporting = false;
 }
 
+/*
+ * The console lock: one kprintf (or one console_write) at a time, so that the lines
+ * of several CPUs never interleave. It records its holder, so that a nested print on
+ * the same CPU (a warning from inside console_write, a fault while printing) goes
+ * through, and a CPU never waits for it longer than CONSOLE_LOCK_MS: a holder that
+ * stopped (it faulted elsewhere) costs a wait, never a hang. Returns whether it took it.
+ */
+static struct spinlock console_lock;
+static uint32_t console_holder; /* smp_cpu_index() + 1 of the CPU holding it, or 0 */
+
+static bool console_enter(void)
+{
+    uint32_t me = smp_cpu_index() + 1;
+
+    if (__atomic_load_n(&console_holder, __ATOMIC_RELAXED) == me) {
+        return false;
+    }
+    uint64_t bound = cycles_of_ms(CONSOLE_LOCK_MS);
+    uint64_t start = arch_cycles();
+    while (!spin_try_lock(&console_lock)) {
+        if (arch_cycles() - start > bound) {
+            return false;
+        }
+    }
+    __atomic_store_n(&console_holder, me, __ATOMIC_RELAXED);
+    return true;
+}
+
+static void console_leave(bool took)
+{
+    if (took) {
+        __atomic_store_n(&console_holder, 0, __ATOMIC_RELAXED);
+        spin_unlock(&console_lock);
+    }
+}
+
 void console_write(const char *buf, size_t len)
 {
+    bool took = console_enter();
+
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\n') {
             serial_put('\r');
@@ -224,6 +268,7 @@ void console_write(const char *buf, size_t len)
         fb_draw_ticks += arch_cycles() - start;
     }
     report_gave_up(buf, len);
+    console_leave(took);
 }
 
 int console_fb_attach(const struct bi_framebuffer *fb, void *pixels)
@@ -304,8 +349,10 @@ const struct sink console_sink = {.write = console_sink_write, .ctx = NULL};
 void kprintf(const char *fmt, ...)
 {
     va_list ap;
+    bool took = console_enter();
 
     va_start(ap, fmt);
     sink_vprintf(&console_sink, fmt, ap);
     va_end(ap);
+    console_leave(took);
 }

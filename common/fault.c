@@ -24,6 +24,9 @@ noreturn void keel_page_fault(const struct fault *f)
     } else if (!f->present && mm_is_reclaimed_boot_info(f->addr)) {
         what = "reclaimed boot-info page";
         code = KEEL_EXIT_FAULT_RECLAIMED;
+    } else if (!f->present && mm_is_dropped_identity(f->addr)) {
+        what = "dropped identity mapping";
+        code = KEEL_EXIT_FAULT_IDENTITY;
     } else if (f->present && f->access == FAULT_WRITE) {
         what = "read-only page";
         code = KEEL_EXIT_FAULT_WRITE_RO;

@@ -81,6 +81,18 @@ noreturn void keel_main(const struct keel_entry *entry)
     }
     timeline_mark("smp");
 
+    /*
+     * The identity mappings go now that every CPU is up (or given up on), before
+     * anything of the kernel's runs: unmapped with their empty tables, the table
+     * audited again, and every CPU's TLB made to forget them.
+     */
+    err = mm_kernel_drop_identity(&km);
+    if (err != KEEL_OK) {
+        fail("drop", err);
+    }
+    smp_tlb_sync();
+    timeline_mark("drop");
+
     /* The kernel built on Keel, on Keel's page tables and heap. */
     arch_exit(kernel_main(bi, &km));
 }

@@ -106,13 +106,16 @@ static void write_smp(const struct sink *s)
         sink_printf(
             s,
             "%s{\"cpu\": %u, \"id\": \"0x%llx\", \"stack\": \"0x%llx\", "
-            "\"stack_bottom\": \"0x%llx\", \"stack_top\": \"0x%llx\", \"started_ticks\": %llu}",
+            "\"stack_bottom\": \"0x%llx\", \"stack_top\": \"0x%llx\", \"started_ticks\": %llu, "
+            "\"tlb_flushed\": %u}",
             sep, (unsigned)c->index, (unsigned long long)c->id,
             (unsigned long long)ap_seen[c->index].sp, (unsigned long long)c->stack.bottom.va,
-            (unsigned long long)c->stack.top.va, (unsigned long long)c->started_ticks);
+            (unsigned long long)c->stack.top.va, (unsigned long long)c->started_ticks,
+            (unsigned)__atomic_load_n(&r->cpus[i]->tlb_seen, __ATOMIC_ACQUIRE));
         sep = ", ";
     }
-    sink_printf(s, "], \"smp_last_checkin_ticks\": %llu, ", (unsigned long long)r->last_checkin);
+    sink_printf(s, "], \"smp_last_checkin_ticks\": %llu, \"tlb_generation\": %u, ",
+                (unsigned long long)r->last_checkin, (unsigned)r->tlb_generation);
 }
 
 void keel_report(const struct boot_info *bi, const struct kernel_memory *km)

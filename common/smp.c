@@ -9,9 +9,17 @@
 #include <keel/errors.h>
 #include <keel/mm.h>
 #include <keel/smp.h>
+#include <keel/timeline.h>
 
 static struct percpu boot_cpu_area;
 static struct smp_result result;
+
+/*
+ * The TLB generation: bumped by smp_tlb_sync on the boot CPU, polled by every CPU in
+ * Keel's wait and park loops. 0 until the drop stage ran: a CPU that checked in waits
+ * for the first bump before the kernel's code runs on it.
+ */
+static uint32_t tlb_generation;
 
 static bool state_move(struct percpu *pc, uint32_t from, uint32_t to)
 {
@@ -112,8 +120,7 @@ int smp_start(const struct boot_info *bi, const struct kernel_memory *km, struct
             warn(pc->cpu.index, pc->cpu.id, err);
         }
     }
-    uint64_t hz = arch_cycles_per_second();
-    uint64_t bound = hz != 0 ? hz / 1000 * SMP_CHECKIN_MS : UINT64_C(1) << 32;
+    uint64_t bound = cycles_of_ms(SMP_CHECKIN_MS);
     for (;;) {
         bool waiting = false;
         for (uint32_t i = 1; i < result.count; i++) {
@@ -145,12 +152,48 @@ const struct smp_result *smp_result(void)
     return &result;
 }
 
+/* One poll: flushes this CPU's TLB if the generation moved since its last flush. */
+static void tlb_follow(struct percpu *pc)
+{
+    uint32_t gen = __atomic_load_n(&tlb_generation, __ATOMIC_ACQUIRE);
+
+    if (gen != pc->tlb_seen) {
+        arch_tlb_flush_local();
+        __atomic_store_n(&pc->tlb_seen, gen, __ATOMIC_RELEASE);
+    }
+}
+
+void smp_tlb_sync(void)
+{
+    uint32_t gen = __atomic_add_fetch(&tlb_generation, 1, __ATOMIC_ACQ_REL);
+
+    /* This CPU's own TLB was invalidated by the builder (arch_tlb_invalidate). */
+    boot_cpu_area.tlb_seen = gen;
+    result.tlb_generation = gen;
+    arch_cpu_wake();
+    uint64_t start = arch_cycles();
+    uint64_t bound = cycles_of_ms(SMP_TLB_ACK_MS);
+    for (uint32_t i = 1; i < result.count; i++) {
+        struct percpu *pc = result.cpus[i];
+        if (state_of(pc) != SMP_CPU_ONLINE) {
+            continue;
+        }
+        while (__atomic_load_n(&pc->tlb_seen, __ATOMIC_ACQUIRE) != gen &&
+               arch_cycles() - start <= bound) {
+        }
+        if (__atomic_load_n(&pc->tlb_seen, __ATOMIC_ACQUIRE) != gen) {
+            kprintf("keel: warning: cpu %u (id 0x%llx) did not confirm the TLB flush in %u ms\n",
+                    pc->cpu.index, (unsigned long long)pc->cpu.id, SMP_TLB_ACK_MS);
+        }
+    }
+}
+
 uint32_t smp_cpu_index(void)
 {
-    uint64_t id = arch_cpu_id();
+    uint64_t reg = arch_percpu();
 
     for (uint32_t i = 1; i < result.count; i++) {
-        if (result.cpus[i]->cpu.id == id) {
+        if ((uint64_t)(uintptr_t)result.cpus[i] == reg) {
             return result.cpus[i]->cpu.index;
         }
     }
@@ -161,7 +204,15 @@ noreturn void keel_ap_main(struct percpu *pc)
 {
     pc->cpu.started_ticks = arch_cycles() - result.first_start;
     if (state_move(pc, SMP_CPU_STARTING, SMP_CPU_ONLINE)) {
+        /* The drop stage first: the kernel's code never runs beside the identity mappings. */
+        for (tlb_follow(pc); pc->tlb_seen == 0; tlb_follow(pc)) {
+            arch_cpu_relax();
+        }
         kernel_ap_main(&pc->cpu);
     }
-    arch_cpu_park();
+    /* The park loop: interrupts stay off; each later generation is one local flush. */
+    for (;;) {
+        tlb_follow(pc);
+        arch_cpu_relax();
+    }
 }

@@ -31,3 +31,10 @@ unsigned timeline_get(const struct timeline_entry **out)
     *out = entries;
     return entry_count;
 }
+
+uint64_t cycles_of_ms(uint32_t ms)
+{
+    uint64_t hz = arch_cycles_per_second();
+
+    return hz != 0 ? hz / 1000 * ms : UINT64_C(1) << 32;
+}

@@ -7,11 +7,13 @@
 #include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
+#include <keel/image.h>
 #include <keel/init.h>
 #include <keel/layout.h>
 #include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/smp.h>
+#include <keel/timeline.h>
 
 #define KERNEL_MAIN_LINE "keel-example: kernel_main"
 
@@ -46,7 +48,40 @@ static void fault(const char *kind)
         overflow(0);
     } else if (strcmp(kind, "use-after-reclaim") == 0) {
         (void)*(volatile const uint8_t *)BOOT_INFO_VBASE;
+    } else if (strcmp(kind, "use-identity") == 0) {
+        /* The text's identity alias, which the drop stage removed before kernel_main. */
+        (void)*(volatile const uint8_t *)(uintptr_t)kernel_pa((const void *)&fault);
     }
+}
+
+/*
+ * What kernel_main asks of the secondary CPUs, published before anything else it does:
+ * AP_ORDER_OVERFLOW (keel.fault=ap-stack-overflow) makes CPU 1 run into its guard page.
+ */
+enum { AP_ORDER_UNSET, AP_ORDER_NONE, AP_ORDER_OVERFLOW };
+static uint32_t ap_order;
+
+/* kernel_ap_main's side: the order, waited for at most 2 s (kernel_main follows the drop). */
+static uint32_t ap_order_wait(void)
+{
+    uint64_t start = arch_cycles();
+    uint32_t order;
+
+    while ((order = __atomic_load_n(&ap_order, __ATOMIC_ACQUIRE)) == AP_ORDER_UNSET &&
+           arch_cycles() - start < cycles_of_ms(2000)) {
+    }
+    return order;
+}
+
+/* kernel_main's side of keel.fault=ap-stack-overflow: CPU 1's fault ends the run. */
+static void ap_fault(void)
+{
+    uint64_t start = arch_cycles();
+
+    __atomic_store_n(&ap_order, AP_ORDER_OVERFLOW, __ATOMIC_RELEASE);
+    while (arch_cycles() - start < cycles_of_ms(5000)) {
+    }
+    kprintf("keel-example: cpu 1 did not fault\n");
 }
 
 /*
@@ -64,35 +99,13 @@ static void hold(void)
     }
 }
 
-/*
- * keel.fault=ap-stack-overflow runs the overflow on CPU 1 instead. The secondary CPUs
- * start before kernel_main reads the command line, so CPU 1 waits (1 s at most) for
- * kernel_main to say what it should do: AP_NOTHING or AP_OVERFLOW.
- */
-enum { AP_UNTOLD = 0, AP_NOTHING = 1, AP_OVERFLOW = 2 };
-static uint32_t ap_request;
-
-static uint64_t cycles_in(uint64_t seconds)
-{
-    uint64_t hz = arch_cycles_per_second();
-    return seconds * (hz != 0 ? hz : UINT64_C(1) << 32);
-}
-
-/* Each secondary CPU: records that it ran, and on which stack, then parks. */
+/* Each secondary CPU: records that it ran, and on which stack; Keel parks it on return. */
 void kernel_ap_main(const struct cpu *cpu)
 {
     keel_report_ap(cpu, (uint64_t)(uintptr_t)__builtin_frame_address(0));
-    if (cpu->index == 1) {
-        uint64_t start = arch_cycles();
-        uint32_t r;
-        while ((r = __atomic_load_n(&ap_request, __ATOMIC_ACQUIRE)) == AP_UNTOLD &&
-               arch_cycles() - start < cycles_in(1)) {
-        }
-        if (r == AP_OVERFLOW) {
-            overflow(0);
-        }
+    if (cpu->index == 1 && ap_order_wait() == AP_ORDER_OVERFLOW) {
+        overflow(0);
     }
-    arch_cpu_park();
 }
 
 int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
@@ -101,18 +114,13 @@ int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
 
     /* The line `keel bench` times: kernel_main reached (docs/performance.md). */
     kprintf("%s\n", KERNEL_MAIN_LINE);
-    bool on_ap = cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind)) &&
-                 strcmp(kind, "ap-stack-overflow") == 0;
-    __atomic_store_n(&ap_request, on_ap ? AP_OVERFLOW : AP_NOTHING, __ATOMIC_RELEASE);
-    if (on_ap) {
-        /* CPU 1's fault ends the boot; a CPU 1 that never came leaves after 5 s. */
-        uint64_t start = arch_cycles();
-        while (arch_cycles() - start < cycles_in(5)) {
-        }
-        kprintf("keel-example: cpu 1 did not fault\n");
-        return KEEL_EXIT_OK;
+    bool fault_given = cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind));
+    if (fault_given && strcmp(kind, "ap-stack-overflow") == 0) {
+        ap_fault();
+    } else {
+        __atomic_store_n(&ap_order, AP_ORDER_NONE, __ATOMIC_RELEASE);
     }
-    if (cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind))) {
+    if (fault_given) {
         fault(kind);
     }
     keel_report(bi, km);

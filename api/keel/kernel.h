@@ -36,11 +36,12 @@ struct cpu {
 
 /*
  * Provided by the kernel built on Keel, beside kernel_main. Keel calls it once on each
- * secondary CPU that checked in, before kernel_main runs on the boot CPU or while it
- * does: on Keel's page tables, on cpu->stack, with its own exception vectors and
- * exception stack, interrupts off. Nothing of Keel's (the heap, the console) may be
- * assumed safe to call from several CPUs at once yet. A CPU whose kernel_ap_main
- * returns is parked (interrupts off, wfi/hlt in a loop).
+ * secondary CPU that checked in, after the identity mappings were dropped and this
+ * CPU flushed its TLB, before kernel_main runs on the boot CPU or while it does: on
+ * Keel's page tables, on cpu->stack, with its own exception vectors and exception
+ * stack, interrupts off. kmalloc, kfree, mm_free_bytes and the console (kprintf,
+ * console_write) take locks and may be called from several CPUs at once. A CPU whose
+ * kernel_ap_main returns is parked in Keel's park loop (interrupts off, wfe/pause).
  */
 void kernel_ap_main(const struct cpu *cpu);
 

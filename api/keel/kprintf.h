@@ -9,7 +9,11 @@
 
 KEEL_BEGIN_DECLS
 
-/* Writes to every console sink; "\n" becomes "\r\n" on serial. Early; never fails. */
+/*
+ * Writes to every console sink; "\n" becomes "\r\n" on serial. Early; never fails.
+ * It and kprintf hold the console lock for the whole call, so that the output of
+ * several CPUs does not interleave within one call (docs/memory.md, "Locks").
+ */
 void console_write(const char *buf, size_t len);
 
 /*

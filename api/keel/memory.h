@@ -65,7 +65,11 @@ struct kernel_memory {
     struct stack boot_stack;
     struct stack cpu0_stack; /* the first stack of the stack allocator */
     struct module_list modules;
-    struct mm_region identity[MM_IDENTITY_MAX]; /* what secondary CPUs need 1:1 */
+    /*
+     * The 1:1 mappings secondary CPUs need to turn their MMU on: Keel's drop stage
+     * unmaps them once the CPUs are up, before kernel_main, so the count is 0 there.
+     */
+    struct mm_region identity[MM_IDENTITY_MAX];
     size_t identity_count;
 };
 
@@ -74,8 +78,9 @@ KEEL_BEGIN_DECLS
 /*
  * The kernel heap, mapped before kernel_main runs. kmalloc: at least 16-byte aligned,
  * NULL when out of memory (the heap grows by mapping frames as it needs them). kfree:
- * NULL is fine; a pointer the heap did not hand out is reported and left alone. Not
- * thread-safe.
+ * NULL is fine; a pointer the heap did not hand out is reported and left alone. Safe
+ * to call from several CPUs at once: one spinlock covers the heap and the frame
+ * allocator it grows from (docs/memory.md, "Locks").
  */
 void *kmalloc(size_t size);
 void kfree(void *ptr);

@@ -7,6 +7,8 @@
 #include <keel/arch.h>
 #include <keel/console.h>
 #include <keel/fault.h>
+#include <keel/fmt.h>
+#include <keel/smp.h>
 
 #include <a64/a64.h>
 
@@ -108,6 +110,17 @@ static void put_hex(uint64_t v)
     }
 }
 
+/* The printf core straight onto the UART, past the console's lock (keel/fmt.h). */
+static void putc_write(void *ctx, const char *buf, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++) {
+        console_putc(buf[i]);
+    }
+}
+
+static const struct sink putc_sink = {.write = putc_write, .ctx = NULL};
+
 /*
  * Uses only console_putc, not kprintf: the fault may have happened inside the
  * common console code. A fault while reporting skips straight to the exit. This runs
@@ -147,6 +160,6 @@ noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_
     put_hex(elr);
     put_str(" addr ");
     put_hex(far);
-    put_str("\n");
+    sink_printf(&putc_sink, " on cpu %u\n", smp_cpu_index());
     arch_exit(KEEL_EXIT_EXCEPTION);
 }

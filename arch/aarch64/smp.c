@@ -119,10 +119,26 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
     return KEEL_E_CPU_UNSUPPORTED;
 }
 
-noreturn void arch_cpu_park(void)
+/* The park loop's hooks (keel/arch.h): WFE between polls, SEV to end them. */
+void arch_cpu_relax(void)
 {
-    __asm__ volatile("msr daifset, #0xf" : : : "memory");
-    for (;;) {
-        __asm__ volatile("wfi" : : : "memory");
-    }
+    __asm__ volatile("msr daifset, #0xf\n\twfe" : : : "memory");
+}
+
+void arch_cpu_wake(void)
+{
+    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
+}
+
+uint64_t arch_percpu(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(v));
+    return v;
+}
+
+/* The local half of the TLB contract; arch_tlb_invalidate (mmu.c) broadcasts. */
+void arch_tlb_flush_local(void)
+{
+    __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" : : : "memory");
 }

@@ -268,10 +268,3 @@ noreturn void x86_ap_start(struct percpu *pc)
     x86_wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)pc);
     keel_ap_main(pc);
 }
-
-noreturn void arch_cpu_park(void)
-{
-    for (;;) {
-        __asm__ volatile("cli\n\thlt" : : : "memory");
-    }
-}

@@ -103,16 +103,28 @@ const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
     return NULL;
 }
 
+/* How a mapping is kept: removable, pinned for good, or until the drop after the CPUs are up. */
+enum keep {
+    KEEP_NONE,
+    KEEP_PINNED,
+    KEEP_UNTIL_SMP,
+};
+
 /* Maps and records one region; the pinned ones are what running code depends on. */
 static int map_region(struct mm_state *mm, struct mm_region *r, const char *name, uint64_t va,
-                      uint64_t pa, uint64_t size, pt_flags_t flags, bool pinned)
+                      uint64_t pa, uint64_t size, pt_flags_t flags, enum keep keep)
 {
+    struct address_space *as = mm->as;
+
     *r = (struct mm_region){
         .name = name, .va = va_init(va), .pa = pa_init(pa), .size = size, .flags = flags};
-    int err = arch_map_section(&mm->as->pt, r->va, r->pa, size, flags);
-    if (err == KEEL_OK && pinned) {
-        ASSERT(mm->as->pinned_count < MM_PINNED_MAX);
-        mm->as->pinned[mm->as->pinned_count++] = *r;
+    int err = arch_map_section(&as->pt, r->va, r->pa, size, flags);
+    if (err == KEEL_OK && keep == KEEP_PINNED) {
+        ASSERT(as->pinned_count < MM_PINNED_MAX);
+        as->pinned[as->pinned_count++] = *r;
+    } else if (err == KEEL_OK && keep == KEEP_UNTIL_SMP) {
+        ASSERT(as->drop_count < MM_IDENTITY_MAX);
+        as->drop[as->drop_count++] = *r;
     }
     return err;
 }
@@ -122,7 +134,7 @@ static int map_image(struct mm_state *mm, struct mm_region *r, const char *name,
                      uint64_t end, pt_flags_t flags)
 {
     return map_region(mm, r, name, start, image_pa(&mm->env.image, start), end - start, flags,
-                      true);
+                      KEEP_PINNED);
 }
 
 /*
@@ -204,8 +216,9 @@ static int map_boot_info(struct mm_state *mm, const struct boot_info *bi)
     struct mm_region r;
 
     mm->boot_info_size = size;
-    return size == 0 ? KEEL_OK
-                     : map_region(mm, &r, "boot_info", BOOT_INFO_VBASE, base, size, PT_READ, false);
+    return size == 0
+               ? KEEL_OK
+               : map_region(mm, &r, "boot_info", BOOT_INFO_VBASE, base, size, PT_READ, KEEP_NONE);
 }
 
 /* 3c'. The framebuffer the console draws on, write-combining. */
@@ -222,7 +235,7 @@ static int map_framebuffer(struct mm_state *mm, const struct boot_info *bi)
     mm->fb_map.vbase = FRAMEBUFFER_VBASE + (fb->base - base);
     mm->fb_map.memory_type = "write-combining";
     return map_region(mm, &r, "framebuffer", FRAMEBUFFER_VBASE, base, size,
-                      PT_READ | PT_WRITE | PT_MEM_WC, true);
+                      PT_READ | PT_WRITE | PT_MEM_WC, KEEP_PINNED);
 }
 
 const struct fb_mapping *mm_fb_mapping_in(const struct mm_state *mm)
@@ -242,7 +255,7 @@ static int map_console(struct mm_state *mm)
     }
     mm->console_va = MMIO_VBASE + (pa & (PAGE_SIZE - 1));
     return map_region(mm, &r, "console", MMIO_VBASE, pa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE,
-                      PT_READ | PT_WRITE | PT_MEM_DEVICE, true);
+                      PT_READ | PT_WRITE | PT_MEM_DEVICE, KEEP_PINNED);
 }
 
 /*
@@ -270,8 +283,23 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
             return KEEL_E_MM_LAYOUT;
         }
         err = map_region(mm, &r, "direct", DIRECT_MAP_BASE + base, base, end - base,
-                         PT_READ | PT_WRITE, false);
+                         PT_READ | PT_WRITE, KEEP_NONE);
     }
+    return err;
+}
+
+int mm_identity_map_in(struct mm_state *mm, struct kernel_memory *km, const char *name, uint64_t pa,
+                       uint64_t size, pt_flags_t flags)
+{
+    if (km->identity_count >= MM_IDENTITY_MAX || mm->as->drop_count >= MM_IDENTITY_MAX) {
+        return KEEL_E_MM_IDENTITY_FULL;
+    }
+    if ((flags & PT_WRITE) && (flags & PT_EXEC)) {
+        return KEEL_E_MM_AUDIT_WX;
+    }
+    int err = map_region(mm, &km->identity[km->identity_count], name, pa, pa, size, flags,
+                         KEEP_UNTIL_SMP);
+    km->identity_count += err == KEEL_OK;
     return err;
 }
 
@@ -281,16 +309,17 @@ static int map_identity(struct mm_state *mm, struct kernel_memory *km)
     const struct keel_image *img = &mm->env.image;
     uint64_t pa = image_pa(img, img->text.start);
 
-    km->identity_count = 1;
-    return map_region(mm, &km->identity[0], "identity", pa, pa, img->text.end - img->text.start,
-                      PT_READ | PT_EXEC, true);
+    return mm_identity_map_in(mm, km, "identity", pa, img->text.end - img->text.start,
+                              PT_READ | PT_EXEC);
 }
 
 /*
  * keel.fault=audit-wx|audit-guard|audit-identity adds one bad mapping before the
- * audit, to show that the audit refuses the table (tests/qemu).
+ * audit, to show that the audit refuses the table (tests/qemu); audit-drop one that
+ * the first audit accepts and the audit after the drop refuses.
  */
-static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi)
+static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi,
+                              struct kernel_memory *km)
 {
     char kind[24];
     struct mm_region r;
@@ -302,14 +331,20 @@ static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi)
     }
     if (strcmp(kind, "audit-wx") == 0) {
         return map_region(mm, &r, "bad", MMIO_VBASE + (UINT64_C(1) << 30), guard_pa, PAGE_SIZE,
-                          PT_READ | PT_WRITE | PT_EXEC, false);
+                          PT_READ | PT_WRITE | PT_EXEC, KEEP_NONE);
     }
     if (strcmp(kind, "audit-guard") == 0) {
         return map_region(mm, &r, "bad", mm->boot_guard, guard_pa, PAGE_SIZE, PT_READ | PT_WRITE,
-                          false);
+                          KEEP_NONE);
     }
     if (strcmp(kind, "audit-identity") == 0) {
-        return map_region(mm, &r, "bad", info_pa, info_pa, PAGE_SIZE, PT_READ, false);
+        return map_region(mm, &r, "bad", info_pa, info_pa, PAGE_SIZE, PT_READ, KEEP_NONE);
+    }
+    if (strcmp(kind, "audit-drop") == 0 && km->identity_count < MM_IDENTITY_MAX) {
+        /* Listed for the audit, but pinned instead of on the drop list: the drop leaves it. */
+        uint64_t pa = image_pa(&mm->env.image, mm->env.image.rodata.start);
+        return map_region(mm, &km->identity[km->identity_count++], "bad", pa, pa, PAGE_SIZE,
+                          PT_READ, KEEP_PINNED);
     }
     return KEEL_OK;
 }
@@ -334,7 +369,7 @@ static int step_map(struct mm_state *mm, const struct boot_info *bi, struct kern
         err = map_identity(mm, km);
     }
     if (err == KEEL_OK) {
-        err = inject_audit_fault(mm, bi);
+        err = inject_audit_fault(mm, bi, km);
     }
     return err;
 }
@@ -478,15 +513,50 @@ static int step_reclaim(struct mm_state *mm, const struct boot_info *bi)
     return err;
 }
 
-int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size)
+static bool overlaps(const struct mm_region *list, size_t n, vaddr_t va, uint64_t size)
 {
-    for (size_t i = 0; i < as->pinned_count; i++) {
-        const struct mm_region *p = &as->pinned[i];
-        if (va.va < p->va.va + p->size && p->va.va < va.va + size) {
-            return KEEL_E_MM_PINNED;
+    for (size_t i = 0; i < n; i++) {
+        if (va.va < list[i].va.va + list[i].size && list[i].va.va < va.va + size) {
+            return true;
         }
     }
+    return false;
+}
+
+int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size)
+{
+    if (overlaps(as->pinned, as->pinned_count, va, size) ||
+        overlaps(as->drop, as->drop_count, va, size)) {
+        return KEEL_E_MM_PINNED;
+    }
     return arch_unmap_section(&as->pt, va, size);
+}
+
+int mm_drop_identity_in(struct mm_state *mm, struct kernel_memory *km)
+{
+    struct address_space *as = mm->as;
+    size_t tables = as->pt.table_pages;
+
+    /* Each entry is whole leaves of its own mapping: the unmap splits none, so allocates nothing.
+     */
+    while (as->drop_count > 0) {
+        const struct mm_region *r = &as->drop[as->drop_count - 1];
+        int err = arch_unmap_section(&as->pt, r->va, r->size);
+        if (err != KEEL_OK) {
+            return err;
+        }
+        mm->dropped[mm->dropped_count++] = *r;
+        as->drop_count--;
+    }
+    km->identity_count = 0;
+    mm->dropped_tables = tables - as->pt.table_pages;
+    int err = mm_audit(mm, km);
+    return err != KEEL_OK ? err : frame_alloc_check(&mm->frames);
+}
+
+bool mm_is_dropped_identity_in(const struct mm_state *mm, uint64_t va)
+{
+    return overlaps(mm->dropped, mm->dropped_count, va_init(va), 1);
 }
 
 /* keel.fail_alloc=N: the N-th frame or heap allocation of the sequence fails. */

@@ -42,6 +42,23 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
     return mm_init(&kernel_mm, &env, bi, km, phase);
 }
 
+int mm_kernel_identity_map(struct kernel_memory *km, const char *name, uint64_t pa, uint64_t size,
+                           pt_flags_t flags)
+{
+    spin_lock(&kernel_mm.lock);
+    int err = mm_identity_map_in(&kernel_mm, km, name, pa, size, flags);
+    spin_unlock(&kernel_mm.lock);
+    return err;
+}
+
+int mm_kernel_drop_identity(struct kernel_memory *km)
+{
+    spin_lock(&kernel_mm.lock);
+    int err = mm_drop_identity_in(&kernel_mm, km);
+    spin_unlock(&kernel_mm.lock);
+    return err;
+}
+
 int mm_kernel_stage_done(int err)
 {
     kernel_mm.allocations = kernel_mm.fail.count;
@@ -53,7 +70,10 @@ bool mm_virt_to_phys(const void *p, uint64_t *pa)
     struct pt_mapping m;
     uint64_t va = (uint64_t)(uintptr_t)p;
 
-    if (!arch_query_mapping(&kernel_mm.as->pt, va_init(va), &m)) {
+    spin_lock(&kernel_mm.lock);
+    bool mapped = arch_query_mapping(&kernel_mm.as->pt, va_init(va), &m);
+    spin_unlock(&kernel_mm.lock);
+    if (!mapped) {
         return false;
     }
     *pa = m.pa.pa + (va - m.va.va);
@@ -112,7 +132,10 @@ const void *mm_phys_ptr(uint64_t pa, uint64_t len)
 
 int mm_stack_alloc(size_t pages, struct stack *out)
 {
-    return mm_stack_alloc_in(&kernel_mm, pages, out);
+    spin_lock(&kernel_mm.lock);
+    int err = mm_stack_alloc_in(&kernel_mm, pages, out);
+    spin_unlock(&kernel_mm.lock);
+    return err;
 }
 
 bool mm_is_guard_page(uint64_t va)
@@ -125,19 +148,29 @@ bool mm_is_reclaimed_boot_info(uint64_t va)
     return mm_is_reclaimed_boot_info_in(&kernel_mm, va);
 }
 
+bool mm_is_dropped_identity(uint64_t va)
+{
+    return mm_is_dropped_identity_in(&kernel_mm, va);
+}
+
 void *kmalloc(size_t size)
 {
-    return kmalloc_in(&kernel_mm, size);
+    spin_lock(&kernel_mm.lock);
+    void *p = kmalloc_in(&kernel_mm, size);
+    spin_unlock(&kernel_mm.lock);
+    return p;
 }
 
 void kfree(void *ptr)
 {
+    spin_lock(&kernel_mm.lock);
     kfree_in(&kernel_mm, ptr);
+    spin_unlock(&kernel_mm.lock);
 }
 
 uint64_t mm_free_bytes(void)
 {
-    return kernel_mm.frames.frames_free * PAGE_SIZE;
+    return __atomic_load_n(&kernel_mm.frames.frames_free, __ATOMIC_RELAXED) * PAGE_SIZE;
 }
 
 const struct fb_mapping *mm_fb_mapping(void)
@@ -147,5 +180,7 @@ const struct fb_mapping *mm_fb_mapping(void)
 
 void mm_report_json(const struct sink *s, const struct kernel_memory *km)
 {
+    spin_lock(&kernel_mm.lock);
     mm_report_json_in(s, &kernel_mm, km);
+    spin_unlock(&kernel_mm.lock);
 }

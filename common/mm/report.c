@@ -89,7 +89,9 @@ void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
     section_json(s, mm, &km->rodata, false);
     section_json(s, mm, &km->data, false);
     section_json(s, mm, &stack, false);
-    sink_printf(s, "], \"identity_mappings\": %zu, \"stacks\": %llu, \"allocations\": %llu}",
-                km->identity_count, (unsigned long long)mm->stack_count,
-                (unsigned long long)mm->allocations);
+    sink_printf(s,
+                "], \"identity_mappings\": %zu, \"identity_dropped\": %zu, "
+                "\"identity_tables_freed\": %zu, \"stacks\": %llu, \"allocations\": %llu}",
+                km->identity_count, mm->dropped_count, mm->dropped_tables,
+                (unsigned long long)mm->stack_count, (unsigned long long)mm->allocations);
 }

@@ -109,10 +109,24 @@ bool arch_has_1g_pages(void);
 void arch_tlb_switch(const struct page_table *pt);
 
 /*
- * Invalidates any cached translation for [va, va + size) on this CPU after the live
- * table changed. Called by the builder through pt_ops.tlb_invalidate once live.
+ * The TLB contract, one for every arch (docs/memory.md, "TLBs"): once a stage that
+ * removed mappings from the live table has called smp_tlb_sync() (common/smp.c), no
+ * CPU uses a stale translation of them. The arch provides the two halves of it:
+ *
+ * arch_tlb_invalidate: after the live table changed, invalidates every cached
+ * translation (and walk cache entry) for [va, va + size) on this CPU, and on every
+ * other CPU too where the arch broadcasts (aarch64: TLBI ...IS, DSB ISH, ISB; x86_64
+ * cannot without IPIs: INVLPG or a CR3 reload, this CPU only). Called by the builder
+ * through pt_ops.tlb_invalidate once live. Never fails.
+ *
+ * arch_tlb_flush_local: invalidates every translation this CPU holds for the kernel's
+ * table (aarch64: TLBI VMALLE1, DSB NSH, ISB; x86_64: a CR3 reload, which is enough
+ * because no Keel leaf is global). Called by a secondary CPU in Keel's wait and park
+ * loops when the TLB generation moves, which is how a CPU that cannot be reached by a
+ * broadcast forgets what it cached. Never fails.
  */
 void arch_tlb_invalidate(uint64_t va, uint64_t size);
+void arch_tlb_flush_local(void);
 
 /*
  * The devices' move to the new table, right after arch_tlb_switch(). `console_mmio` is
@@ -156,8 +170,25 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
  */
 void arch_cpus_started(void);
 
-/* Parks the running CPU: interrupts off, wfi/hlt in a loop. Never returns. */
-noreturn void arch_cpu_park(void);
+/*
+ * The park loop's waits (common/smp.c polls with them). arch_cpu_relax masks
+ * interrupts (a kernel_ap_main that returns may have unmasked them) and makes one short
+ * wait between two polls of memory, which must end by itself or when another CPU calls
+ * arch_cpu_wake: aarch64 WFE (woken by SEV); x86_64 PAUSE (HLT would never wake
+ * without interrupts). arch_cpu_wake makes the stores before it visible and ends every
+ * other CPU's arch_cpu_relax: aarch64 DSB ISH then SEV; x86_64 nothing (PAUSE ends by
+ * itself). Neither fails; arch_cpu_relax may return early.
+ */
+void arch_cpu_relax(void);
+void arch_cpu_wake(void);
+
+/*
+ * The per-CPU register: the struct percpu it points at on a secondary CPU (aarch64
+ * TPIDR_EL1, x86_64 the GS base), or whatever it held on the boot CPU, which the
+ * common code checks against the CPUs it started (smp_cpu_index). Any context, even
+ * an exception handler; never fails.
+ */
+uint64_t arch_percpu(void);
 
 /* The name the boot report uses for this arch: "x86_64" or "aarch64". */
 extern const char arch_name[];

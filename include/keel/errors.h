@@ -73,6 +73,7 @@
     X(KEEL_E_MM_AUDIT_GUARD, "page table audit: a stack guard page is mapped")                     \
     X(KEEL_E_MM_AUDIT_IDENTITY, "page table audit: an identity mapping is not on the list")        \
     X(KEEL_E_MM_STACKS, "mm: no stack slot left")                                                  \
+    X(KEEL_E_MM_IDENTITY_FULL, "mm: no room left on the list of identity mappings")                \
     /* page tables */                                                                              \
     X(KEEL_E_PT_MAPPED, "page table: the range is already mapped")                                 \
     /* generic */                                                                                  \

@@ -13,6 +13,7 @@
 #define KEEL_EXIT_FAULT_GUARD 12     /* an access to a stack's guard page: a stack overflow */
 #define KEEL_EXIT_FAULT_RECLAIMED 13 /* an access to the boot info after it was reclaimed */
 #define KEEL_EXIT_FAULT_UNMAPPED 14  /* any other access to an unmapped page */
+#define KEEL_EXIT_FAULT_IDENTITY 15  /* an access through an identity mapping after its drop */
 
 enum fault_access {
     FAULT_READ = 0,

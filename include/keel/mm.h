@@ -17,6 +17,7 @@
 #include <keel/memory.h>
 #include <keel/page_table.h>
 #include <keel/report.h>
+#include <keel/spinlock.h>
 
 #define MM_PINNED_MAX 12u
 
@@ -24,12 +25,17 @@
  * The kernel's address space. `pinned` lists the mappings of code and stacks that may
  * be running: mm_unmap() refuses to touch them, on every path, error paths included.
  * This is how C gets what a Rust NoDrop type gives: nothing but mm_unmap() removes
- * kernel mappings, and it checks this list first.
+ * kernel mappings, and it checks this list first. `drop` lists the identity mappings
+ * that secondary CPUs need to turn their MMU on: mm_unmap() refuses them as well, and
+ * only mm_drop_identity_in(), once the CPUs are up, unmaps them (Theseus's
+ * DropAfterInit), all of them at once.
  */
 struct address_space {
     struct page_table pt;
     struct mm_region pinned[MM_PINNED_MAX];
     size_t pinned_count;
+    struct mm_region drop[MM_IDENTITY_MAX];
+    size_t drop_count;
 };
 
 #define MM_BOOT_EXTENTS BI_MEM_MAX
@@ -79,9 +85,18 @@ struct mm_state {
     uint64_t boot_info_size; /* bytes mapped at BOOT_INFO_VBASE */
     bool boot_info_reclaimed;
     uint64_t console_va;
-    struct fb_mapping fb_map; /* vbase 0: no framebuffer mapped */
-    uint64_t stack_count;     /* slots handed out by mm_stack_alloc_in */
-    uint64_t allocations;     /* frame and heap allocations the sequence made */
+    struct fb_mapping fb_map;                  /* vbase 0: no framebuffer mapped */
+    uint64_t stack_count;                      /* slots handed out by mm_stack_alloc_in */
+    uint64_t allocations;                      /* frame and heap allocations the sequence made */
+    struct mm_region dropped[MM_IDENTITY_MAX]; /* the identity mappings once dropped */
+    size_t dropped_count;
+    size_t dropped_tables; /* page-table frames the drop freed */
+    /*
+     * The kernel's lock over the frame allocator, the heap and the table they map into
+     * (docs/memory.md, "Locks"): taken by the kernel's entry points in common/mm/kernel.c,
+     * never inside the sequence, whose steps run on the boot CPU alone.
+     */
+    struct spinlock lock;
 };
 
 /*
@@ -113,6 +128,30 @@ bool mm_type_is_ram(uint32_t type);
 /* Removes a mapping from the kernel's table; KEEL_E_MM_PINNED for a pinned range. */
 int mm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 
+/*
+ * Maps [pa, pa + size) 1:1 for secondary CPUs: onto the address space's drop list and
+ * into km->identity, so the audit accepts it and the drop stage unmaps it. The only
+ * way to add an identity mapping (step 3e uses it for the text; a start path that
+ * needs a page of its own 1:1 before the drop, such as a real-mode trampoline, calls
+ * mm_kernel_identity_map). KEEL_E_MM_IDENTITY_FULL past MM_IDENTITY_MAX,
+ * KEEL_E_MM_AUDIT_WX for writable and executable rights, or the builder's error.
+ */
+int mm_identity_map_in(struct mm_state *mm, struct kernel_memory *km, const char *name, uint64_t pa,
+                       uint64_t size, pt_flags_t flags);
+
+/*
+ * The drop after the CPUs are up: unmaps exactly the address space's `drop` list (the
+ * identity mappings; the builder frees the page-table frames that become empty and
+ * invalidates through the live table's TLB hook), empties it and km->identity, then
+ * audits the table again (no lower-half leaf may be left) and checks the frame books.
+ * Allocates nothing. Every other CPU must still be told to forget the translations
+ * (smp_tlb_sync, keel/smp.h). KEEL_OK, or the audit's or the builder's error.
+ */
+int mm_drop_identity_in(struct mm_state *mm, struct kernel_memory *km);
+
+/* Was `va` inside an identity mapping that the drop unmapped? (fault naming) */
+bool mm_is_dropped_identity_in(const struct mm_state *mm, uint64_t va);
+
 /* ---- The kernel's one state (common/mm/kernel.c) ---- */
 
 /* mm_init() on the kernel's state, with its image and the real switch. */
@@ -126,6 +165,11 @@ int mm_kernel_init(const struct boot_info *bi, struct kernel_memory *km, const c
  * with a NULL that keel.fail_alloc made named KEEL_E_ALLOC_INJECTED.
  */
 int mm_kernel_stage_done(int err);
+
+/* mm_identity_map_in() and mm_drop_identity_in() on the kernel's state, under its lock. */
+int mm_kernel_identity_map(struct kernel_memory *km, const char *name, uint64_t pa, uint64_t size,
+                           pt_flags_t flags);
+int mm_kernel_drop_identity(struct kernel_memory *km);
 
 /* The physical address behind a kernel pointer (heap, image, stack), through the live table. */
 bool mm_virt_to_phys(const void *p, uint64_t *pa);
@@ -148,9 +192,11 @@ int mm_map_device(uint64_t pa, uint64_t size, volatile void **out);
 /* Allocates a stack of `pages` pages above an unmapped guard page. */
 int mm_stack_alloc(size_t pages, struct stack *out);
 
-/* Fault naming: is `va` in a stack's guard page, or in the reclaimed boot info? */
+/* Fault naming: is `va` in a stack's guard page, the reclaimed boot info, a dropped identity
+ * mapping? */
 bool mm_is_guard_page(uint64_t va);
 bool mm_is_reclaimed_boot_info(uint64_t va);
+bool mm_is_dropped_identity(uint64_t va);
 
 /* The framebuffer's mapping in the kernel's table, or NULL when there is none. */
 const struct fb_mapping *mm_fb_mapping(void);

@@ -21,6 +21,10 @@ struct timeline_entry {
     uint64_t ticks; /* arch_cycles() when the stage ended */
 };
 
+/* The cycle-counter ticks of `ms` milliseconds, for bounded waits; 2^32 when the rate is unknown.
+ */
+uint64_t cycles_of_ms(uint32_t ms);
+
 /* Points *out at the entries in the order they were marked; returns their count. */
 unsigned timeline_get(const struct timeline_entry **out);
 

@@ -33,15 +33,23 @@ MM_FAULTS = [
     ("exec-data", "keel: fault: execute from non-executable page", 11),
     ("stack-overflow", "guard page (stack overflow)", 12),
     ("use-after-reclaim", "keel: fault: read of reclaimed boot-info page", 13),
+    ("use-identity", "keel: fault: read of dropped identity mapping", 15),
     ("audit-wx", "keel: error: mm.audit: page table audit: a page is writable and executable",
      AUDIT_EXIT),
     ("audit-guard", "keel: error: mm.audit: page table audit: a stack guard page is mapped",
      AUDIT_EXIT),
     ("audit-identity",
      "keel: error: mm.audit: page table audit: an identity mapping is not on", AUDIT_EXIT),
+    ("audit-drop",
+     "keel: error: drop: page table audit: an identity mapping is not on", AUDIT_EXIT),
 ]
 
 EXIT_EXCEPTION = 4  # KEEL_EXIT_EXCEPTION
+
+# The faults of a secondary CPU, -smp 2: each line names the CPU as well as the page.
+SMP_FAULTS = [
+    ("ap-stack-overflow", ["guard page (stack overflow)", ") on cpu 1"], 12),
+]
 
 
 class Test:
@@ -57,8 +65,10 @@ class Test:
 
 
 def expect_failure(line, code):
-    """boot_test.py arguments of a boot that must end in one line and an exit code."""
-    return ["--expect-line", line, "--expect-code", str(code)]
+    """boot_test.py arguments of a boot that must end in one line and an exit code; `line`
+    is a text the line contains, or a list of texts it contains all of."""
+    lines = [line] if isinstance(line, str) else line
+    return sum((["--expect-line", l] for l in lines), []) + ["--expect-code", str(code)]
 
 
 def tests_of(arch):
@@ -103,12 +113,13 @@ def tests_of(arch):
             if t is main or kind in t.faults:
                 tests.append(Test("fault-%s-%s" % (t.name, kind), t,
                                   ["--cmdline", "keel.fault=" + kind] + expect_failure(line, code)))
-    # A fault on a secondary CPU names it: CPU 1 runs into its stack's guard page (exit 12,
-    # the guard page's code; the line ends "on cpu 1").
+    # A secondary CPU's fault, on the first row of an arch that starts CPUs: the line
+    # names the CPU (it ends "on cpu 1").
     if main.smp:
-        tests.append(Test("fault-%s-ap-stack-overflow" % main.name, main,
-                          ["--smp", "2", "--cmdline", "keel.fault=ap-stack-overflow"]
-                          + expect_failure(") on cpu 1", 12)))
+        for kind, line, code in SMP_FAULTS:
+            tests.append(Test("fault-%s-%s" % (main.name, kind), main,
+                              ["--smp", "2", "--no-fb", "--cmdline", "keel.fault=" + kind]
+                              + expect_failure(line, code)))
     # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N),
     # at -smp 2 where the target starts CPUs, so that the start stage's allocations (the
     # per-CPU area, its stacks, the arch's) are among them.

@@ -498,19 +498,27 @@ static bool region_mapped(const struct page_table *pt, const struct mm_region *r
     return true;
 }
 
-/* After a failure: the pinned list is a prefix of the whole run's, and all of it is mapped. */
+/* A list of kept regions is a prefix of the whole run's, and all of it is mapped. */
+static void check_kept(const struct page_table *pt, const struct mm_region *got, size_t n,
+                       const struct mm_region *whole, size_t whole_n)
+{
+    CHECK(n <= whole_n);
+    for (size_t i = 0; i < n && i < whole_n; i++) {
+        const struct mm_region *r = &got[i];
+        const struct mm_region *w = &whole[i];
+        CHECK(r->va.va == w->va.va && r->pa.pa == w->pa.pa && r->size == w->size &&
+              r->flags == w->flags);
+        CHECK(region_mapped(pt, r));
+    }
+}
+
+/* After a failure: the pinned list and the drop list, each a prefix of the whole run's. */
 static void check_pinned(const struct machine *m, const struct address_space *whole)
 {
     const struct address_space *as = m->mm.as;
 
-    CHECK(as->pinned_count <= whole->pinned_count);
-    for (size_t i = 0; i < as->pinned_count && i < whole->pinned_count; i++) {
-        const struct mm_region *r = &as->pinned[i];
-        const struct mm_region *w = &whole->pinned[i];
-        CHECK(r->va.va == w->va.va && r->pa.pa == w->pa.pa && r->size == w->size &&
-              r->flags == w->flags);
-        CHECK(region_mapped(&as->pt, r));
-    }
+    check_kept(&as->pt, as->pinned, as->pinned_count, whole->pinned, whole->pinned_count);
+    check_kept(&as->pt, as->drop, as->drop_count, whole->drop, whole->drop_count);
 }
 
 static size_t step_index(const char *phase)
@@ -746,6 +754,52 @@ static void check_result(const struct machine *m, uint64_t total)
           report_rights(json.text, "data", "rw-") && report_rights(json.text, "boot_stack", "rw-"));
 }
 
+/*
+ * The drop after the CPUs are up: the identity mapping is refused to mm_unmap until
+ * then, so are pages that mm_identity_map_in adds (up to the list's room, never W+X),
+ * and mm_drop_identity_in removes them all (and the lower half's tables with them),
+ * empties the lists, passes the audit again and keeps the books, allocating nothing.
+ */
+static void check_drop(struct machine *m, uint64_t total)
+{
+    struct mm_state *mm = &m->mm;
+    struct kernel_memory *km = &m->km;
+    struct mm_region id = km->identity[0];
+    struct pt_mapping leaf;
+
+    CHECK(km->identity_count == 1 && mm->as->drop_count == 1);
+    CHECK_ERR(mm_unmap(mm->as, id.va, PAGE_SIZE), KEEL_E_MM_PINNED);
+    CHECK(region_mapped(&mm->as->pt, &id) && !mm_is_dropped_identity_in(mm, id.va.va));
+    /* A page of its own for a start path (a trampoline): on the lists, refused W+X. */
+    uint64_t page = align_up(id.pa.pa + id.size, PAGE_SIZE) + 16 * MIB;
+    CHECK_ERR(mm_identity_map_in(mm, km, "rwx", page, PAGE_SIZE, PT_READ | PT_WRITE | PT_EXEC),
+              KEEL_E_MM_AUDIT_WX);
+    CHECK_ERR(mm_identity_map_in(mm, km, "page", page, PAGE_SIZE, PT_READ), KEEL_OK);
+    CHECK(km->identity_count == 2 && mm->as->drop_count == 2);
+    CHECK_ERR(mm_unmap(mm->as, va_init(page), PAGE_SIZE), KEEL_E_MM_PINNED);
+    CHECK_ERR(mm_identity_map_in(mm, km, "more", page + PAGE_SIZE, PAGE_SIZE, PT_READ), KEEL_OK);
+    CHECK_ERR(mm_identity_map_in(mm, km, "more", page + 2 * PAGE_SIZE, PAGE_SIZE, PT_READ),
+              KEEL_OK);
+    CHECK_ERR(mm_identity_map_in(mm, km, "full", page + 3 * PAGE_SIZE, PAGE_SIZE, PT_READ),
+              KEEL_E_MM_IDENTITY_FULL);
+    size_t tables = mm->as->pt.table_pages;
+    uint64_t allocations = mm->fail.count;
+    CHECK_ERR(mm_drop_identity_in(mm, km), KEEL_OK);
+    CHECK(km->identity_count == 0 && mm->as->drop_count == 0 && mm->dropped_count == 4);
+    CHECK(!pt_query(&mm->as->pt, va_init(page), &leaf) && mm_is_dropped_identity_in(mm, page));
+    CHECK(!pt_query(&mm->as->pt, id.va, &leaf) &&
+          !pt_query(&mm->as->pt, va_add(id.va, id.size - PAGE_SIZE), &leaf));
+    CHECK(mm->dropped_tables >= 1 && mm->as->pt.table_pages == tables - mm->dropped_tables);
+    CHECK(mm_is_dropped_identity_in(mm, id.va.va) &&
+          mm_is_dropped_identity_in(mm, id.va.va + id.size - 1) &&
+          !mm_is_dropped_identity_in(mm, id.va.va + id.size));
+    CHECK(mm->fail.count == allocations);
+    check_books(m, total);
+    /* A second drop has nothing left to unmap. */
+    CHECK_ERR(mm_drop_identity_in(mm, km), KEEL_OK);
+    CHECK(mm->dropped_count == 4 && mm->dropped_tables == 0);
+}
+
 /* After a whole run: a pinned range is refused, and the heap grows through the table. */
 static void check_afterwards(struct machine *m, uint64_t total)
 {
@@ -762,6 +816,7 @@ static void check_afterwards(struct machine *m, uint64_t total)
     }
     CHECK_ERR(heap_check(&mm->heap), KEEL_OK);
     check_books(m, total);
+    check_drop(m, total);
 }
 
 /* ---- The sweep ---- */
