@@ -256,16 +256,21 @@ void console_write(const char *buf, size_t len)
 {
     bool took = console_enter();
 
+    /*
+     * The screen first: text that has reached the serial line is on the screen already,
+     * so whoever watches the serial line (`keel run --screenshot` waits for KEEL-HOLD)
+     * never sees a line the framebuffer console is still drawing or scrolling for.
+     */
+    if (fb_attached && !fb_paused) {
+        uint64_t start = arch_cycles();
+        fbcon_write(&fb_console, buf, len);
+        fb_draw_ticks += arch_cycles() - start;
+    }
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\n') {
             serial_put('\r');
         }
         serial_put(buf[i]);
-    }
-    if (fb_attached && !fb_paused) {
-        uint64_t start = arch_cycles();
-        fbcon_write(&fb_console, buf, len);
-        fb_draw_ticks += arch_cycles() - start;
     }
     report_gave_up(buf, len);
     console_leave(took);
