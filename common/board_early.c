@@ -2,6 +2,7 @@
 /* The board layer at boot: the boot identity map and the console, from what the DTB says. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <keel/addr.h>
 #include <keel/arch.h>
@@ -90,10 +91,17 @@ static const struct board_early *start_devices(uint64_t dtb_pa)
 
     board_early_plan(dtb, size, &plan);
     if (plan.board == NULL) {
-        /* Any board Keel knows, if its UART is really there; the shim says what is wrong. */
+        /*
+         * Any board of this arch Keel knows, if its UART answers (a row of no arch only if
+         * its UART identifies itself, which a 16550 cannot); the shim says what is wrong.
+         */
         for (size_t i = 0; i < board_count; i++) {
-            const struct bi_console *c = &board_table[i].console;
-            if (c->kind != BI_CONSOLE_NONE && start_uart(c, true) == KEEL_OK) {
+            const struct board *b = &board_table[i];
+            const struct bi_console *c = &b->console;
+            if (b->arch != NULL && strcmp(b->arch, arch_name) != 0) {
+                continue;
+            }
+            if (c->kind != BI_CONSOLE_NONE && start_uart(c, b->arch == NULL) == KEEL_OK) {
                 break;
             }
         }

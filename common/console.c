@@ -155,6 +155,27 @@ void console_putc(char c)
     serial_put(c);
 }
 
+void console_put_str(const char *s)
+{
+    while (*s != '\0') {
+        console_putc(*s++);
+    }
+}
+
+void console_put_hex(uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    int shift = 60;
+
+    while (shift > 0 && ((v >> shift) & 0xf) == 0) {
+        shift -= 4;
+    }
+    console_put_str("0x");
+    for (; shift >= 0; shift -= 4) {
+        console_putc(digits[(v >> shift) & 0xf]);
+    }
+}
+
 int console_getc(void)
 {
     return serial_reachable() ? serial.drv->ops->getc(&serial.u) : -1;

@@ -23,6 +23,17 @@ struct board {
      * identifies its device there is used.
      */
     struct bi_console console;
+    /*
+     * The arch whose board this is (arch_name), or NULL for any: a physical address
+     * means another device on another arch's board (QEMU's virt machines), so when a
+     * DTB cannot be read only the running arch's rows are tried.
+     */
+    const char *arch;
+    /*
+     * A sifive,test0 finisher, the device through which the board's QEMU exits with a
+     * code, for a DTB that cannot be read (a DTB that can names it itself); 0 for none.
+     */
+    uint64_t test_finisher;
 };
 
 extern const struct board board_table[];

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Makes a corrupt DTB that QEMU still accepts for -dtb: QEMU's own DTB for the virt
-board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
+board (of qemu-system-aarch64 or qemu-system-riscv64, whichever QEMU is given), dumped
+with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
@@ -45,12 +46,16 @@ EDITS = {
 }
 
 
+# The CPU each QEMU's virt board is dumped with: the targets' own.
+CPUS = {"qemu-system-aarch64": "cortex-a72", "qemu-system-riscv64": "rv64"}
+
+
 def main():
     qemu, kind, out = sys.argv[1:4]
     tmp = tempfile.mkdtemp()
     dumped = os.path.join(tmp, "virt.dtb")
     smp = ["-smp", "2"] if kind == "cpu-bad-mpidr" else []
-    subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", "cortex-a72",
+    subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", CPUS[os.path.basename(qemu)],
                     "-m", "512M", "-display", "none"] + smp, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     d = bytearray(open(dumped, "rb").read())

@@ -11,8 +11,8 @@ import shutil
 import subprocess
 import tarfile
 
-from .packages import (AAVMF_CODE, AAVMF_VARS, GRUB_EFI_DIR, GRUB_PC_DIR, OVMF_CODE, OVMF_VARS,
-                       UBOOT_ARM64)
+from .packages import (AAVMF_CODE, AAVMF_VARS, GRUB_EFI_DIR, GRUB_PC_DIR, OPENSBI_FW_DYNAMIC,
+                       OVMF_CODE, OVMF_VARS, UBOOT_ARM64, UBOOT_RISCV64_SMODE)
 
 
 def machine(ctx):
@@ -146,13 +146,24 @@ SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 
 
 def ramfb(ctx):
-    """QEMU's ramfb, which Keel configures through fw_cfg; none with --no-fb."""
-    return [] if ctx.no_fb else ["-device", "ramfb"]
+    """QEMU's ramfb, which Keel configures through fw_cfg; none with --no-fb, and none for
+    a row whose framebuffer comes from elsewhere or that has none (fb_source None)."""
+    return [] if ctx.no_fb or ctx.target.fb_source != "ramfb" else ["-device", "ramfb"]
+
+
+# What a -kernel boot of each arch adds: aarch64 leaves through semihosting; riscv64 is
+# entered in S-mode by OpenSBI (Debian's fw_dynamic, which QEMU tells where the kernel is)
+# and leaves through the virt board's test finisher, which needs no option.
+KERNEL_BOOT_ARGS = {
+    "aarch64": SEMIHOSTING,
+    "riscv64": ["-bios", OPENSBI_FW_DYNAMIC],
+}
 
 
 def qemu_kernel(ctx):
-    """QEMU's own loader: -kernel with the arm64 Image, QEMU's DTB in x0."""
-    cmd = machine(ctx) + SEMIHOSTING + ["-kernel", ctx.image, "-append", ctx.cmdline]
+    """QEMU's own loader: -kernel with the arm64 or RISC-V Image, QEMU's DTB in x0 / a1."""
+    cmd = machine(ctx) + KERNEL_BOOT_ARGS[ctx.target.arch] + [
+        "-kernel", ctx.image, "-append", ctx.cmdline]
     cmd += ramfb(ctx)
     if ctx.modules:
         cmd += ["-initrd", modules_cpio(ctx)]

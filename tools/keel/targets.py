@@ -30,7 +30,7 @@ class Target:
     command: object  # loaders.X(ctx): the QEMU command line of one boot
     protocol: str  # the report's "protocol"
     loader_prefix: str  # how the report's "loader" starts
-    fb_source: str  # the report's framebuffer "source" when there is one
+    fb_source: str  # the report's framebuffer "source" when there is one; None: the row has none
     # The target's own QEMU tests: (name, boot_test.py arguments after the target name);
     # "{target}" in a name is the target's name.
     tests: tuple = field(default=())
@@ -74,6 +74,11 @@ SMP_OVMF = (2,)
 # take no -smp boots until it can. Setting them to SMP_PER_TARGET / SMP_OVMF is all
 # that is left to do in this table.
 SMP_NOT_YET = ()
+# What riscv64's rows take of PER_TARGET (issue 14, section 3): two RAM sizes. No screen:
+# QEMU 7.2's riscv virt board makes its fw_cfg only once the machine is done, so -device
+# ramfb is refused ("ramfb device requires fw_cfg with DMA"), and the rows have no
+# framebuffer (fb_source None) until a QEMU that allows it.
+RISCV_PER_TARGET = ("boot-512M", "boot-4G")
 # What the x86_64 UEFI rows share: OVMF on q35, entered in long mode, the OVMF budget.
 OVMF_Q35 = dict(board="q35", cpu="qemu64", per_target=PER_TARGET_OVMF, faults=("write-rodata",),
                 entry_mode="long64", smp=SMP_NOT_YET)
@@ -184,6 +189,24 @@ TARGETS = {t.name: t for t in [
            command=loaders.uboot_bootefi, per_target=("boot-512M", "boot-4G", "screen"),
            faults=("write-rodata",), terminal_answers=loaders.UBOOT_TERMINAL_ANSWERS,
            protocol="uefi", loader_prefix="Das U-Boot", fb_source="ramfb"),
+    # riscv64: OpenSBI enters Keel in S-mode with the hart id in a0 and the DTB in a1.
+    Target("riscv64-virt", arch="riscv64", board="virt", cpu="rv64", loader="QEMU -kernel",
+           description="OpenSBI fw_dynamic, QEMU -kernel, RISC-V Image header, DTB in a1",
+           command=loaders.qemu_kernel, per_target=RISCV_PER_TARGET, smp=SMP_NOT_YET,
+           protocol="fdt", loader_prefix="qemu", fb_source=None, module_args=False,
+           tests=(
+               # Corrupt DTBs through -dtb, as on aarch64: one line, exit 2. The first does
+               # not parse at all: the console and the exit device are the board table's.
+               # (A DTB without /cpus cannot be tried: OpenSBI does not start on it.)
+               ("bad-dtb-nameoff-{target}", ["--expect-line",
+                                             "dtb: string offset outside the strings block",
+                                             "--expect-code", str(EXIT_BAD_INPUT),
+                                             "--", "-dtb", generated("bad-nameoff.dtb")]),
+               ("bad-dtb-memreserve-wrap-{target}", [
+                   "--expect-line", "memory map: entry wraps around",
+                   "--expect-code", str(EXIT_BAD_INPUT),
+                   "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
+           )),
 ]}
 
 DEFAULT_TARGET = next(iter(TARGETS))  # the first row
