@@ -172,6 +172,7 @@ enum bi_cpu_method {
     BI_CPU_METHOD_ACPI_MADT = 1,  /* x86_64: INIT-SIPI-SIPI to the APIC ID the MADT lists */
     BI_CPU_METHOD_PSCI = 2,       /* aarch64: PSCI CPU_ON through boot_info.psci_conduit */
     BI_CPU_METHOD_SPIN_TABLE = 3, /* aarch64: the entry written to release_addr, then sev */
+    BI_CPU_METHOD_SBI_HSM = 4,    /* riscv64: the SBI's HSM hart_start (no enable-method) */
 };
 
 /* The PSCI conduit, from the /psci node's method (never guessed from the exception level). */

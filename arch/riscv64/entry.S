@@ -3,6 +3,7 @@
 
 #include <keel/layout.h>
 #include <rv/csr.h>
+#include <rv/smp.h>
 
 /*
  * Registers that live across the entry path (nothing here calls C before the end):
@@ -148,6 +149,42 @@ rv_higher_half:
     j       rv_halt
 
 /*
+ * A secondary hart, started by the SBI's hart_start (smp.c): S-mode, paging off, a0 its
+ * hart id, a1 its boot context (struct rv_ap_boot, physical). Paging goes on with
+ * Keel's own table the way the boot hart's went on with the boot tables: the table maps
+ * no identity alias of this code, so the fetch after the satp write traps to stvec, the
+ * kernel-half address of rv_ap_higher_half, unless it runs on and jumps there itself.
+ * tp holds the per-CPU area, sscratch the hart's exception stack top.
+ */
+    .globl rv_ap_entry
+rv_ap_entry:
+    csrw    sie, zero
+    csrci   sstatus, RV_SSTATUS_SIE
+    ld      t0, RV_AP_SATP(a1)
+    ld      sp, RV_AP_SP(a1)
+    ld      tp, RV_AP_PERCPU(a1)
+    ld      s1, RV_AP_EXC_SP(a1)
+    ld      s2, RV_AP_ENTRY(a1)
+    lla     t1, ap_higher_half_addr
+    ld      t1, 0(t1)
+    csrw    stvec, t1
+    sfence.vma
+    csrw    satp, t0
+    jr      t1
+
+    .balign 4
+rv_ap_higher_half:
+    sfence.vma
+    csrw    sscratch, s1
+    lla     t0, rv_trap_vector
+    csrw    stvec, t0
+    mv      gp, zero
+    mv      fp, zero
+    mv      ra, zero
+    mv      a0, tp
+    jr      s2                      /* keel_ap_main(pc), which never returns */
+
+/*
  * Before paging is on nothing of Keel's console runs: the message in a0 goes out through
  * the SBI's legacy console putchar (the one call every SBI has), then the SBI's system
  * reset ends the run. Only registers and the image's own read-only bytes are used.
@@ -196,6 +233,8 @@ rv_halt:
     .balign 8
 higher_half_addr:
     .quad   rv_higher_half
+ap_higher_half_addr:
+    .quad   rv_ap_higher_half
 msg_align:
     .asciz  "keel: error: entry: the image is not loaded at a 2 MiB boundary\n"
 msg_sv48:

@@ -11,6 +11,7 @@
 #include <keel/init.h>
 #include <keel/layout.h>
 #include <keel/memory.h>
+#include <keel/smp.h>
 
 #include "board_fdt.h"
 #include "devicetree.h"
@@ -166,10 +167,17 @@ uint64_t arch_cycles_per_second(void)
     return rv_timebase_hz;
 }
 
-/* The hart id: the boot hart's as the loader passed it in a0; a secondary's from its record. */
+/*
+ * The hart id: S-mode cannot read mhartid. The boot hart's is what the loader passed in
+ * a0; a secondary hart's tp points at its per-CPU area, which holds the id it was
+ * started with (the boot hart's tp stays 0).
+ */
 uint64_t arch_cpu_id(void)
 {
-    return rv_boot_hart;
+    const struct percpu *pc;
+
+    __asm__ volatile("mv %0, tp" : "=r"(pc));
+    return pc != NULL ? pc->cpu.id : rv_boot_hart;
 }
 
 uint64_t arch_kernel_phys_base(void)

@@ -192,7 +192,7 @@ TARGETS = {t.name: t for t in [
     # riscv64: OpenSBI enters Keel in S-mode with the hart id in a0 and the DTB in a1.
     Target("riscv64-virt", arch="riscv64", board="virt", cpu="rv64", loader="QEMU -kernel",
            description="OpenSBI fw_dynamic, QEMU -kernel, RISC-V Image header, DTB in a1",
-           command=loaders.qemu_kernel, per_target=RISCV_PER_TARGET, smp=SMP_NOT_YET,
+           command=loaders.qemu_kernel, per_target=RISCV_PER_TARGET,
            protocol="fdt", loader_prefix="qemu", fb_source=None, module_args=False,
            tests=(
                # Corrupt DTBs through -dtb, as on aarch64: one line, exit 2. The first does
