@@ -292,3 +292,40 @@ def uboot_bootefi(ctx):
         "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (ctx.image, UBOOT_KERNEL_ADDR),
         "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp]
     return cmd + ramfb(ctx) + uboot_env(ctx, env)
+
+
+# riscv64's U-Boot (u-boot-qemu's qemu-riscv64_smode) runs in S-mode after OpenSBI, which
+# QEMU's -kernel hands it to like a kernel. It has nowhere to keep an environment, so its
+# built-in one applies, with a 2 s autoboot wait. Instead of waiting, a terminal answers
+# the countdown: a key stops it, and at the prompt `source` runs a boot script that QEMU's
+# loader device put in RAM with the kernel (and the initrd): the script sets the command
+# line and runs booti with U-Boot's own DTB. booti moves the Image to RAM's first 2 MiB
+# boundary plus the header's text_offset (0x80200000), where U-Boot itself was loaded
+# before it relocated to the top of RAM.
+UBOOT_RISCV_KERNEL_ADDR = 0x84000000
+UBOOT_RISCV_SCRIPT_ADDR = 0x88000000
+UBOOT_RISCV_INITRD_ADDR = 0x88100000
+UBOOT_RISCV_TERMINAL_ANSWERS = ((b"Hit any key to stop autoboot",
+                                 b"\nsource 0x%x\n" % UBOOT_RISCV_SCRIPT_ADDR),)
+
+
+def uboot_riscv_booti(ctx):
+    """OpenSBI, then U-Boot (qemu-riscv64_smode), `booti` from a boot script in RAM."""
+    cmd = machine(ctx) + ["-bios", OPENSBI_FW_DYNAMIC, "-kernel", UBOOT_RISCV64_SMODE,
+                          "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+                              ctx.image, UBOOT_RISCV_KERNEL_ADDR), "-nic", "none"]
+    initrd = "-"
+    if ctx.modules:
+        cpio = modules_cpio(ctx)
+        cmd += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+            cpio, UBOOT_RISCV_INITRD_ADDR)]
+        initrd = "0x%x:0x%x" % (UBOOT_RISCV_INITRD_ADDR, os.path.getsize(cpio))
+    script_txt = os.path.join(ctx.work, "boot.txt")
+    script = os.path.join(ctx.work, "boot.scr")
+    with open(script_txt, "w") as f:
+        f.write("setenv bootargs %s\nbooti 0x%x %s ${fdtcontroladdr}\n" % (
+            grub_quote(ctx.cmdline), UBOOT_RISCV_KERNEL_ADDR, initrd))
+    subprocess.run(["mkimage", "-A", "riscv", "-T", "script", "-C", "none", "-d", script_txt,
+                    script], check=True, stdout=subprocess.DEVNULL)
+    return cmd + ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+        script, UBOOT_RISCV_SCRIPT_ADDR)]

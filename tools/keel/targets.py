@@ -207,6 +207,12 @@ TARGETS = {t.name: t for t in [
                    "--expect-code", str(EXIT_BAD_INPUT),
                    "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
            )),
+    Target("riscv64-uboot", arch="riscv64", board="virt", cpu="rv64", loader="U-Boot",
+           description="OpenSBI, then U-Boot (u-boot-qemu qemu-riscv64_smode) booti",
+           command=loaders.uboot_riscv_booti, per_target=RISCV_PER_TARGET,
+           faults=("write-rodata", "exec-data", "stack-overflow", "use-after-reclaim"),
+           terminal_answers=loaders.UBOOT_RISCV_TERMINAL_ANSWERS,
+           protocol="fdt", loader_prefix="u-boot", fb_source=None, module_args=False),
 ]}
 
 DEFAULT_TARGET = next(iter(TARGETS))  # the first row
