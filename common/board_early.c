@@ -29,6 +29,16 @@ static int start_uart(const struct bi_console *dev, bool must_identify)
 }
 
 /*
+ * The last resort when no UART started: the firmware's console call, where the arch
+ * has one (riscv64: the SBI's); elsewhere its probe says absent and nothing changes.
+ */
+static bool start_firmware_console(void)
+{
+    static const struct bi_console fw = {.kind = BI_CONSOLE_FIRMWARE};
+    return console_uart_start(&fw, true) == KEEL_OK;
+}
+
+/*
  * The board's default first, so that a UART the DTB names but that does not answer
  * has somewhere to fall back to, then the DTB's own; a problem is one warning line,
  * printed on whichever console is left.
@@ -40,8 +50,9 @@ static void start_console(const struct board_early *plan)
     int err = plan->console_error;
     const struct bi_console *bad = NULL;
 
+    bool started = false;
     if (fallback->kind != BI_CONSOLE_NONE) {
-        start_uart(fallback, false);
+        started = start_uart(fallback, false) == KEEL_OK;
     }
     if (named->kind != BI_CONSOLE_NONE &&
         (named->kind != fallback->kind || named->base != fallback->base)) {
@@ -50,6 +61,10 @@ static void start_console(const struct board_early *plan)
             err = named_err;
             bad = named;
         }
+        started = started || named_err == KEEL_OK;
+    }
+    if (!started) {
+        start_firmware_console();
     }
     if (err != KEEL_OK) {
         console_uart_warn(err, bad);
@@ -102,9 +117,10 @@ static const struct board_early *start_devices(uint64_t dtb_pa)
                 continue;
             }
             if (c->kind != BI_CONSOLE_NONE && start_uart(c, b->arch == NULL) == KEEL_OK) {
-                break;
+                return NULL;
             }
         }
+        start_firmware_console();
         return NULL;
     }
     start_console(&plan);

@@ -144,6 +144,7 @@ enum bi_console_kind {
     BI_CONSOLE_NS16550_PIO = 1,  /* a 16550 behind I/O ports; base is the first port */
     BI_CONSOLE_PL011 = 2,        /* an Arm PL011; base is a physical MMIO address */
     BI_CONSOLE_NS16550_MMIO = 3, /* a 16550 in MMIO space, reg_shift and reg_io_width apply */
+    BI_CONSOLE_FIRMWARE = 4,     /* the firmware's console call (riscv64: the SBI's); no base */
 };
 
 struct bi_console {

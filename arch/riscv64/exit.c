@@ -34,14 +34,16 @@ static volatile uint32_t exit_stage;
 static volatile int exit_code;
 static uint64_t finisher_pa;
 
-long rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *value)
+long rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                 uint64_t *value)
 {
     register uint64_t r0 __asm__("a0") = a0;
     register uint64_t r1 __asm__("a1") = a1;
     register uint64_t r2 __asm__("a2") = a2;
+    register uint64_t r3 __asm__("a3") = a3;
     register uint64_t r6 __asm__("a6") = fn;
     register uint64_t r7 __asm__("a7") = ext;
-    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r6), "r"(r7) : "memory");
     if (value != NULL) {
         *value = r1;
     }
@@ -85,7 +87,8 @@ noreturn void arch_exit(int code)
     if (exit_stage == EXIT_FINISHER) {
         exit_stage = EXIT_SRST;
         rv_sbi_call(RV_SBI_EXT_SRST, 0, RV_SBI_SRST_SHUTDOWN,
-                    exit_code == 0 ? RV_SBI_SRST_REASON_NONE : RV_SBI_SRST_REASON_FAILURE, 0, NULL);
+                    exit_code == 0 ? RV_SBI_SRST_REASON_NONE : RV_SBI_SRST_REASON_FAILURE, 0, 0,
+                    NULL);
     }
     exit_stage = EXIT_HALT;
     rv_halt();

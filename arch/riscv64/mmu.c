@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The riscv64 memory hooks: the satp switch to Keel's table, sfence.vma, the console's move. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <keel/arch.h>
@@ -8,6 +9,7 @@
 #include <keel/console.h>
 #include <keel/layout.h>
 #include <keel/page_table.h>
+#include <keel/smp.h>
 
 #include <rv/csr.h>
 #include <rv/rv.h>
@@ -65,23 +67,30 @@ void arch_tlb_switch(const struct page_table *pt)
 }
 
 /*
- * This hart only: sfence.vma orders the table stores before it with the walks after it
- * and drops the cached translations (the walk caches too) for the address.
+ * sfence.vma orders the table stores before it with the walks after it and drops this
+ * hart's cached translations (the walk caches too) for the range. sfence.vma reaches no
+ * other hart: once secondary harts are online, the SBI's remote fence (RFENCE
+ * remote_sfence_vma, hart_mask_base -1: every hart) does the same on all of them.
  */
 void arch_tlb_invalidate(uint64_t va, uint64_t size)
 {
     uint64_t start = va & ~(uint64_t)(PAGE_SIZE - 1);
     uint64_t end = va + size;
+    bool all = end < va || end - start > (uint64_t)SFENCE_PAGE_LIMIT * PAGE_SIZE;
 
     if (size == 0) {
         return;
     }
-    if (end < va || end - start > (uint64_t)SFENCE_PAGE_LIMIT * PAGE_SIZE) {
+    if (all) {
         __asm__ volatile("sfence.vma" : : : "memory");
-        return;
+    } else {
+        for (uint64_t p = start; p < end; p += PAGE_SIZE) {
+            __asm__ volatile("sfence.vma %0, zero" : : "r"(p) : "memory");
+        }
     }
-    for (uint64_t p = start; p < end; p += PAGE_SIZE) {
-        __asm__ volatile("sfence.vma %0, zero" : : "r"(p) : "memory");
+    if (smp_result()->online > 1) {
+        rv_sbi_call(RV_SBI_EXT_RFENCE, RV_SBI_RFENCE_SFENCE_VMA, 0, UINT64_MAX, all ? 0 : start,
+                    all ? UINT64_MAX : end - start, NULL);
     }
 }
 

@@ -41,7 +41,7 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
 
     (void)bi;
     if (rec->method != BI_CPU_METHOD_SBI_HSM ||
-        rv_sbi_call(RV_SBI_EXT_BASE, RV_SBI_BASE_PROBE, RV_SBI_EXT_HSM, 0, 0, &present) != 0 ||
+        rv_sbi_call(RV_SBI_EXT_BASE, RV_SBI_BASE_PROBE, RV_SBI_EXT_HSM, 0, 0, 0, &present) != 0 ||
         present == 0) {
         return KEEL_E_CPU_UNSUPPORTED;
     }
@@ -52,7 +52,8 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
         return KEEL_E_CPU_START;
     }
     uint64_t entry_pa = (uint64_t)(uintptr_t)rv_ap_entry - KERNEL_VBASE + rv_phys_base;
-    long err = rv_sbi_call(RV_SBI_EXT_HSM, RV_SBI_HSM_HART_START, rec->id, entry_pa, ctx_pa, NULL);
+    long err =
+        rv_sbi_call(RV_SBI_EXT_HSM, RV_SBI_HSM_HART_START, rec->id, entry_pa, ctx_pa, 0, NULL);
     return err == 0 ? KEEL_OK : KEEL_E_CPU_START;
 }
 

@@ -6,7 +6,7 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
-                                         | no-cpus | cpu-bad-mpidr
+                                         | no-cpus | cpu-bad-mpidr | no-console
 
 cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR no CPU
 has (0x77).
@@ -86,6 +86,16 @@ def main():
                              stdout=subprocess.PIPE).stdout.decode()
         reg = dts.index("reg = <0x01>;", dts.index("cpu@1 {"))
         dts = dts[:reg] + "reg = <0x77>;" + dts[reg + len("reg = <0x01>;"):]
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
+    elif kind == "no-console":
+        # No stdout-path, no serial0 alias and a root compatible no board row knows: no
+        # UART to start, so the console falls back to the firmware's (riscv64: the SBI's).
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        dts = "".join(l + "\n" for l in dts.splitlines()
+                      if "stdout-path" not in l and "serial0 = " not in l)
+        dts = dts.replace('compatible = "riscv-virtio";', 'compatible = "keel,no-such-board";', 1)
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)
     elif kind in EDITS:

@@ -146,9 +146,9 @@ SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 
 
 def ramfb(ctx):
-    """QEMU's ramfb, which Keel configures through fw_cfg; none with --no-fb, and none for
-    a row whose framebuffer comes from elsewhere or that has none (fb_source None)."""
-    return [] if ctx.no_fb or ctx.target.fb_source != "ramfb" else ["-device", "ramfb"]
+    """QEMU's ramfb, which Keel (or AAVMF's GOP) configures through fw_cfg; none with
+    --no-fb, and none for a row that has no framebuffer (fb_source None)."""
+    return [] if ctx.no_fb or ctx.target.fb_source is None else ["-device", "ramfb"]
 
 
 # What a -kernel boot of each arch adds: aarch64 leaves through semihosting; riscv64 is

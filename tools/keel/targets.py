@@ -206,6 +206,10 @@ TARGETS = {t.name: t for t in [
                    "--expect-line", "memory map: entry wraps around",
                    "--expect-code", str(EXIT_BAD_INPUT),
                    "--", "-dtb", generated("bad-memreserve-wrap.dtb")]),
+               # A DTB that names no UART (no stdout-path, no serial0, an unknown board):
+               # the console is the SBI's putchar, and the report still comes out.
+               ("boot-{target}-firmware-console", [
+                   "--no-fb", "--", "-dtb", generated("bad-no-console.dtb")]),
            )),
     Target("riscv64-uboot", arch="riscv64", board="virt", cpu="rv64", loader="U-Boot",
            description="OpenSBI, then U-Boot (u-boot-qemu qemu-riscv64_smode) booti",

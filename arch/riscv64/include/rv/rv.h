@@ -17,7 +17,8 @@ noreturn void rv_trap(uint64_t cause, uint64_t epc, uint64_t tval);
 noreturn void rv_halt(void);
 
 /* One SBI call: the error in a0 is returned, the value in a1 goes to *value (may be NULL). */
-long rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *value);
+long rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                 uint64_t *value);
 
 /* The DTB's exit device (a sifive,test0 finisher) and timebase, read once by rv_start. */
 void rv_exit_init(uint64_t finisher_pa);
