@@ -74,11 +74,13 @@ SMP_OVMF = (2,)
 # take no -smp boots until it can. Setting them to SMP_PER_TARGET / SMP_OVMF is all
 # that is left to do in this table.
 SMP_NOT_YET = ()
-# What riscv64's rows take of PER_TARGET (issue 14, section 3): two RAM sizes. No screen:
+# What riscv64's rows take of PER_TARGET: the first row all but the screen, the others
+# two RAM sizes (issue 14, section 3). No screen:
 # QEMU 7.2's riscv virt board makes its fw_cfg only once the machine is done, so -device
 # ramfb is refused ("ramfb device requires fw_cfg with DMA"), and the rows have no
 # framebuffer (fb_source None) until a QEMU that allows it.
 RISCV_PER_TARGET = ("boot-512M", "boot-4G")
+RISCV_VIRT_PER_TARGET = ("boot-512M", "boot-4G", "boot-64G", "long-cmdline")
 # What the x86_64 UEFI rows share: OVMF on q35, entered in long mode, the OVMF budget.
 OVMF_Q35 = dict(board="q35", cpu="qemu64", per_target=PER_TARGET_OVMF, faults=("write-rodata",),
                 entry_mode="long64", smp=SMP_NOT_YET)
@@ -192,7 +194,7 @@ TARGETS = {t.name: t for t in [
     # riscv64: OpenSBI enters Keel in S-mode with the hart id in a0 and the DTB in a1.
     Target("riscv64-virt", arch="riscv64", board="virt", cpu="rv64", loader="QEMU -kernel",
            description="OpenSBI fw_dynamic, QEMU -kernel, RISC-V Image header, DTB in a1",
-           command=loaders.qemu_kernel, per_target=RISCV_PER_TARGET,
+           command=loaders.qemu_kernel, per_target=RISCV_VIRT_PER_TARGET,
            protocol="fdt", loader_prefix="qemu", fb_source=None, module_args=False,
            tests=(
                # Corrupt DTBs through -dtb, as on aarch64: one line, exit 2. The first does
