@@ -57,6 +57,28 @@ static void page_fault(uint64_t cause, uint64_t epc, uint64_t tval)
 }
 
 /*
+ * Before the switch the boot map holds as device memory only what the DTB named (the
+ * console, the framebuffer's device, the exit device). Where QEMU's riscv virt board has
+ * nothing, an access is an access fault rather than a read of all ones, so a DTB that
+ * names a device in such a hole stops the boot here: bad input, in one error line.
+ */
+static void absent_device(uint64_t cause, uint64_t epc, uint64_t tval)
+{
+    if ((cause != RV_EXC_LOAD_ACCESS && cause != RV_EXC_STORE_ACCESS) || rv_mmu_switched ||
+        arch_early_mmio_ptr(tval, 1) == NULL) {
+        return;
+    }
+    console_put_str("keel: error: dtb: a device the DTB names does not answer at ");
+    console_put_hex(tval);
+    console_put_str(" (");
+    console_put_str(cause_names[cause]);
+    console_put_str(" at pc ");
+    console_put_hex(epc);
+    console_put_str(")\n");
+    arch_exit(KEEL_EXIT_BAD_INPUT);
+}
+
+/*
  * Uses only console_putc, not kprintf: the trap may have come from inside the console
  * code. A trap while reporting goes straight to the exit.
  */
@@ -75,6 +97,7 @@ noreturn void rv_trap(uint64_t cause, uint64_t epc, uint64_t tval)
     const char *what = "interrupt";
     if ((cause & CAUSE_INTERRUPT) == 0) {
         page_fault(cause, epc, tval);
+        absent_device(cause, epc, tval);
         what = cause < 16 && cause_names[cause] != NULL ? cause_names[cause] : "exception";
     }
     console_put_str("keel: exception: ");

@@ -7,6 +7,7 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
                                          | no-cpus | cpu-bad-mpidr | no-console
+                                         | pl011-in-riscv-hole
 
 cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR no CPU
 has (0x77).
@@ -43,6 +44,11 @@ EDITS = {
     "uart-in-hole": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x20000000),
                      "/pl011@20000000"),
     "ns16550-on-gic": (uart("serial", '"ns16550a"', 0x8000000), "/serial@8000000"),
+    # riscv64: nothing at 0x9000000 on QEMU's riscv virt board (an access faults there).
+    # A PL011, which OpenSBI has no driver for: it keeps its own console, and only Keel
+    # takes the DTB's word.
+    "pl011-in-riscv-hole": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x9000000),
+                            "/pl011@9000000"),
 }
 
 

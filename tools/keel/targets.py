@@ -212,6 +212,13 @@ TARGETS = {t.name: t for t in [
                # the console is the SBI's putchar, and the report still comes out.
                ("boot-{target}-firmware-console", [
                    "--no-fb", "--", "-dtb", generated("bad-no-console.dtb")]),
+               # A stdout-path UART where the board has nothing: on riscv virt that access
+               # faults (it reads no all-ones), which is the DTB's bad input: one line, 2.
+               ("console-pl011-in-hole-{target}", [
+                   "--no-fb", "--expect-line",
+                   "dtb: a device the DTB names does not answer at 0x9000018",
+                   "--expect-code", str(EXIT_BAD_INPUT),
+                   "--", "-dtb", generated("bad-pl011-in-riscv-hole.dtb")]),
            )),
     Target("riscv64-uboot", arch="riscv64", board="virt", cpu="rv64", loader="U-Boot",
            description="OpenSBI, then U-Boot (u-boot-qemu qemu-riscv64_smode) booti",
