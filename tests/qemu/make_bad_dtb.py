@@ -9,8 +9,8 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
                                          | no-cpus | cpu-bad-mpidr | no-console
                                          | pl011-in-riscv-hole
 
-cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR no CPU
-has (0x77).
+cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR (on
+riscv64 a hart id) no CPU has (0x77).
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
 the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it). The

@@ -219,6 +219,14 @@ TARGETS = {t.name: t for t in [
                    "dtb: a device the DTB names does not answer at 0x9000018",
                    "--expect-code", str(EXIT_BAD_INPUT),
                    "--", "-dtb", generated("bad-pl011-in-riscv-hole.dtb")]),
+               # A cpu whose hart id no hart has: OpenSBI takes the DTB's word and accepts
+               # the hart_start, the hart never checks in: one warning after the bounded
+               # wait, and the boot goes on.
+               ("bad-{target}-cpu-hartid", [
+                   "--no-fb", "--expect-warning",
+                   "cpu 1 (id 0x77) did not start: no check-in in 2000 ms",
+                   "--expect-report", "cpus_online=1",
+                   "--", "-smp", "2", "-dtb", generated("bad-cpu-bad-mpidr.dtb")]),
            )),
     Target("riscv64-uboot", arch="riscv64", board="virt", cpu="rv64", loader="U-Boot",
            description="OpenSBI, then U-Boot (u-boot-qemu qemu-riscv64_smode) booti",
