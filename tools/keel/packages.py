@@ -39,6 +39,7 @@ REQUIREMENTS = [
     (UBOOT_ARM64, "u-boot-qemu"),
     (UBOOT_RISCV64_SMODE, "u-boot-qemu"),
     ("mkenvimage", "u-boot-tools"),
+    ("mkimage", "u-boot-tools"),  # riscv64-uboot's boot script
     (GRUB_PC_DIR + "/multiboot2.mod", "grub-pc-bin"),
     (GRUB_EFI_DIR + "/multiboot2.mod", "grub-efi-amd64-bin"),
     ("grub-mkimage", "grub-common"),
