@@ -68,10 +68,18 @@ static void finisher_exit(int code)
                                           rv_boot_root_pa() >> 12
                                     : 0;
 
+    /*
+     * One asm statement: between the satp write and the store nothing may touch the
+     * stack, which the boot root may not map (a secondary hart's, the heap's).
+     */
     if (satp != 0) {
-        __asm__ volatile("csrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
+        __asm__ volatile("csrw satp, %0\n\tsfence.vma\n\tsw %1, 0(%2)"
+                         :
+                         : "r"(satp), "r"(value), "r"(finisher_pa)
+                         : "memory");
+    } else {
+        __asm__ volatile("sw %0, 0(%1)" : : "r"(value), "r"(finisher_pa) : "memory");
     }
-    __asm__ volatile("sw %0, 0(%1)" : : "r"(value), "r"(finisher_pa) : "memory");
 }
 
 noreturn void arch_exit(int code)
