@@ -19,8 +19,8 @@ struct board {
     const char *name;
     /*
      * The console when the DTB names none a driver serves; kind NONE for none. When a
-     * DTB cannot be read at all, these are the addresses tried, and only a driver that
-     * identifies its device there is used.
+     * DTB cannot be read at all, the consoles of the running arch's rows are tried, and
+     * a row of no arch's only where its driver identifies the device (docs/console.md).
      */
     struct bi_console console;
     /*
