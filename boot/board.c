@@ -26,6 +26,16 @@ const struct board board_table[] = {
         .name = "qemu-virt",
         .console =
             {.kind = BI_CONSOLE_PL011, .reg_io_width = 4, .base = 0x09000000, .size = 0x1000},
+        .arch = "aarch64",
+    },
+    {
+        /* QEMU's riscv virt machine: its ns16550a, and the test device QEMU exits through. */
+        .compatible = "riscv-virtio",
+        .name = "qemu-virt-riscv",
+        .console =
+            {.kind = BI_CONSOLE_NS16550_MMIO, .reg_io_width = 1, .base = 0x10000000, .size = 0x100},
+        .arch = "riscv64",
+        .test_finisher = 0x100000,
     },
 };
 

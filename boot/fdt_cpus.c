@@ -63,6 +63,15 @@ static uint32_t cpu_method(const struct fdt *fdt, uint32_t node, uint32_t condui
         }
         return BI_CPU_METHOD_SPIN_TABLE;
     }
+    /*
+     * The RISC-V cpus binding has no enable-method: a hart (compatible "riscv") is
+     * started through the SBI's hart state management extension, whose presence the
+     * arch asks the SBI at the start.
+     */
+    if (method == NULL && fdt_get_prop(fdt, node, "compatible", &prop) &&
+        fdt_prop_has_string(&prop, "riscv")) {
+        return BI_CPU_METHOD_SBI_HSM;
+    }
     *error = KEEL_E_CPU_ENABLE_METHOD;
     return BI_CPU_METHOD_NONE;
 }

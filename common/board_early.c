@@ -2,6 +2,7 @@
 /* The board layer at boot: the boot identity map and the console, from what the DTB says. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <keel/addr.h>
 #include <keel/arch.h>
@@ -28,6 +29,16 @@ static int start_uart(const struct bi_console *dev, bool must_identify)
 }
 
 /*
+ * The last resort when no UART started: the firmware's console call, where the arch
+ * has one (riscv64: the SBI's); elsewhere its probe says absent and nothing changes.
+ */
+static bool start_firmware_console(void)
+{
+    static const struct bi_console fw = {.kind = BI_CONSOLE_FIRMWARE};
+    return console_uart_start(&fw, true) == KEEL_OK;
+}
+
+/*
  * The board's default first, so that a UART the DTB names but that does not answer
  * has somewhere to fall back to, then the DTB's own; a problem is one warning line,
  * printed on whichever console is left.
@@ -39,8 +50,9 @@ static void start_console(const struct board_early *plan)
     int err = plan->console_error;
     const struct bi_console *bad = NULL;
 
+    bool started = false;
     if (fallback->kind != BI_CONSOLE_NONE) {
-        start_uart(fallback, false);
+        started = start_uart(fallback, false) == KEEL_OK;
     }
     if (named->kind != BI_CONSOLE_NONE &&
         (named->kind != fallback->kind || named->base != fallback->base)) {
@@ -49,6 +61,10 @@ static void start_console(const struct board_early *plan)
             err = named_err;
             bad = named;
         }
+        started = started || named_err == KEEL_OK;
+    }
+    if (!started) {
+        start_firmware_console();
     }
     if (err != KEEL_OK) {
         console_uart_warn(err, bad);
@@ -90,13 +106,21 @@ static const struct board_early *start_devices(uint64_t dtb_pa)
 
     board_early_plan(dtb, size, &plan);
     if (plan.board == NULL) {
-        /* Any board Keel knows, if its UART is really there; the shim says what is wrong. */
+        /*
+         * Any board of this arch Keel knows, if its UART answers (a row of no arch only if
+         * its UART identifies itself, which a 16550 cannot); the shim says what is wrong.
+         */
         for (size_t i = 0; i < board_count; i++) {
-            const struct bi_console *c = &board_table[i].console;
-            if (c->kind != BI_CONSOLE_NONE && start_uart(c, true) == KEEL_OK) {
-                break;
+            const struct board *b = &board_table[i];
+            const struct bi_console *c = &b->console;
+            if (b->arch != NULL && strcmp(b->arch, arch_name) != 0) {
+                continue;
+            }
+            if (c->kind != BI_CONSOLE_NONE && start_uart(c, b->arch == NULL) == KEEL_OK) {
+                return NULL;
             }
         }
+        start_firmware_console();
         return NULL;
     }
     start_console(&plan);

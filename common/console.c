@@ -50,6 +50,10 @@ static int serial_open(const struct bi_console *dev, bool must_identify, struct 
     uint64_t extent = uart_regs_extent(drv, dev->reg_shift, width);
     *s = (struct serial){
         .drv = drv, .base = dev->base, .u = {.reg_shift = dev->reg_shift, .io_width = width}};
+    if (drv->regs_size == 0) {
+        /* A firmware call: nothing to reach, nothing to check but that it is there. */
+        return drv->ops->probe(&s->u) == UART_PROBE_FOUND ? KEEL_OK : KEEL_E_CONSOLE_ABSENT;
+    }
     if (extent == 0 || dev->base == 0 || dev->base % width != 0) {
         return KEEL_E_CONSOLE_REG;
     }
@@ -135,9 +139,15 @@ void console_uart_setup(const struct bi_console *dev)
     }
 }
 
+/* Port I/O and a firmware call need no mapping: they stay reachable across the switch. */
+static bool unmapped(const struct uart_driver *drv)
+{
+    return drv->port_io || drv->regs_size == 0;
+}
+
 static bool serial_reachable(void)
 {
-    return serial.drv != NULL && (!serial_suspended || serial.drv->port_io);
+    return serial.drv != NULL && (!serial_suspended || unmapped(serial.drv));
 }
 
 /* A UART that did not take a byte within its bound is given up: back to the one before. */
@@ -161,6 +171,27 @@ void console_putc(char c)
     serial_put(c);
 }
 
+void console_put_str(const char *s)
+{
+    while (*s != '\0') {
+        console_putc(*s++);
+    }
+}
+
+void console_put_hex(uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    int shift = 60;
+
+    while (shift > 0 && ((v >> shift) & 0xf) == 0) {
+        shift -= 4;
+    }
+    console_put_str("0x");
+    for (; shift >= 0; shift -= 4) {
+        console_putc(digits[(v >> shift) & 0xf]);
+    }
+}
+
 int console_getc(void)
 {
     return serial_reachable() ? serial.drv->ops->getc(&serial.u) : -1;
@@ -168,7 +199,7 @@ int console_getc(void)
 
 uint64_t console_uart_mmio_base(void)
 {
-    return serial.drv != NULL && !serial.drv->port_io ? serial.base : 0;
+    return serial.drv != NULL && !unmapped(serial.drv) ? serial.base : 0;
 }
 
 void console_uart_suspend(void)
@@ -179,7 +210,7 @@ void console_uart_suspend(void)
 
 void console_uart_remap(uint64_t mmio_va)
 {
-    if (serial.drv != NULL && !serial.drv->port_io) {
+    if (serial.drv != NULL && !unmapped(serial.drv)) {
         if (mmio_va == 0 || mmio_va % serial.u.io_width != 0) {
             serial.drv = NULL;
         }

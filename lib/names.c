@@ -59,10 +59,9 @@ static const char *const error_messages[] = {
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const cpu_method_names[] = {
-    [BI_CPU_METHOD_NONE] = "none",
-    [BI_CPU_METHOD_ACPI_MADT] = "acpi-madt",
-    [BI_CPU_METHOD_PSCI] = "psci",
-    [BI_CPU_METHOD_SPIN_TABLE] = "spin-table",
+    [BI_CPU_METHOD_NONE] = "none",       [BI_CPU_METHOD_ACPI_MADT] = "acpi-madt",
+    [BI_CPU_METHOD_PSCI] = "psci",       [BI_CPU_METHOD_SPIN_TABLE] = "spin-table",
+    [BI_CPU_METHOD_SBI_HSM] = "sbi-hsm",
 };
 
 static const char *const psci_conduit_names[] = {

@@ -146,6 +146,7 @@ enum bi_console_kind {
     BI_CONSOLE_PL011 = 2,        /* an Arm PL011; base is a physical MMIO address */
     BI_CONSOLE_NS16550_MMIO = 3, /* a 16550 in MMIO space, reg_shift and reg_io_width apply */
     BI_CONSOLE_BCM2835_AUX = 4,  /* the Raspberry Pi's aux mini-UART; base is its MMIO address */
+    BI_CONSOLE_FIRMWARE = 5,     /* the firmware's console call (riscv64: the SBI's); no base */
 };
 
 struct bi_console {
@@ -174,6 +175,7 @@ enum bi_cpu_method {
     BI_CPU_METHOD_ACPI_MADT = 1,  /* x86_64: INIT-SIPI-SIPI to the APIC ID the MADT lists */
     BI_CPU_METHOD_PSCI = 2,       /* aarch64: PSCI CPU_ON through boot_info.psci_conduit */
     BI_CPU_METHOD_SPIN_TABLE = 3, /* aarch64: the entry written to release_addr, then sev */
+    BI_CPU_METHOD_SBI_HSM = 4,    /* riscv64: the SBI's HSM hart_start (no enable-method) */
 };
 
 /* The PSCI conduit, from the /psci node's method (never guessed from the exception level). */

@@ -89,27 +89,6 @@ static void page_fault(uint32_t ec, uint64_t esr, uint64_t elr, uint64_t far)
     keel_page_fault(&f);
 }
 
-static void put_str(const char *s)
-{
-    while (*s != '\0') {
-        console_putc(*s++);
-    }
-}
-
-static void put_hex(uint64_t v)
-{
-    static const char digits[] = "0123456789abcdef";
-    int shift = 60;
-
-    while (shift > 0 && ((v >> shift) & 0xf) == 0) {
-        shift -= 4;
-    }
-    put_str("0x");
-    for (; shift >= 0; shift -= 4) {
-        console_putc(digits[(v >> shift) & 0xf]);
-    }
-}
-
 /* The printf core straight onto the UART, past the console's lock (keel/fmt.h). */
 static void putc_write(void *ctx, const char *buf, size_t len)
 {
@@ -150,16 +129,16 @@ noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_
     if (what == NULL) {
         what = ec_names[ec] != NULL ? ec_names[ec] : "synchronous";
     }
-    put_str("keel: exception: ");
-    put_str(what);
-    put_str(" (ESR ");
-    put_hex(esr);
-    put_str(", EC ");
-    put_hex(ec);
-    put_str(") at pc ");
-    put_hex(elr);
-    put_str(" addr ");
-    put_hex(far);
+    console_put_str("keel: exception: ");
+    console_put_str(what);
+    console_put_str(" (ESR ");
+    console_put_hex(esr);
+    console_put_str(", EC ");
+    console_put_hex(ec);
+    console_put_str(") at pc ");
+    console_put_hex(elr);
+    console_put_str(" addr ");
+    console_put_hex(far);
     sink_printf(&putc_sink, " on cpu %u\n", smp_cpu_index());
     arch_exit(KEEL_EXIT_EXCEPTION);
 }

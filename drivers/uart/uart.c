@@ -7,6 +7,7 @@ extern const struct uart_driver pl011_driver;
 extern const struct uart_driver ns16550_driver;
 extern const struct uart_driver ns16550_pio_driver;
 extern const struct uart_driver bcm2835_aux_driver;
+extern const struct uart_driver firmware_console_driver;
 
 /*
  * A new UART driver is one file in drivers/uart/ that defines its struct uart_driver,
@@ -18,6 +19,7 @@ const struct uart_driver *const uart_drivers[] = {
     &ns16550_driver,
     &ns16550_pio_driver,
     &bcm2835_aux_driver,
+    &firmware_console_driver,
 };
 
 const size_t uart_driver_count = sizeof(uart_drivers) / sizeof(uart_drivers[0]);

@@ -26,7 +26,7 @@
 
 /* The exit hook, arch_exit(code), and the exit codes are public: keel/exit.h. */
 
-/* A free-running cycle counter (TSC, CNTVCT_EL0). Early; never fails. */
+/* A free-running cycle counter (TSC, CNTVCT_EL0, the time CSR). Early; never fails. */
 uint64_t arch_cycles(void);
 
 /* The counter's frequency in Hz, measured or read once. Early; never fails (0 = unknown). */
@@ -41,7 +41,9 @@ uint64_t arch_kernel_phys_base(void);
 /*
  * The hardware id of the CPU this runs on, in the form the boot_info's CPU list uses:
  * the initial APIC ID on x86_64 (CPUID leaf 1), the MPIDR_EL1 affinity fields on
- * aarch64. The shims count the boot CPU with it when the loader lists no CPUs. Early.
+ * aarch64, the hart id on riscv64 (which S-mode cannot read: the boot hart's from a0 at
+ * entry, a secondary's from its per-CPU area). The shims count the boot CPU with it when
+ * the loader lists no CPUs. Early.
  */
 uint64_t arch_cpu_id(void);
 
@@ -190,7 +192,7 @@ void arch_cpu_wake(void);
  */
 uint64_t arch_percpu(void);
 
-/* The name the boot report uses for this arch: "x86_64" or "aarch64". */
+/* The name the boot report uses for this arch: "x86_64", "aarch64" or "riscv64". */
 extern const char arch_name[];
 
 #endif

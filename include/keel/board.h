@@ -19,10 +19,21 @@ struct board {
     const char *name;
     /*
      * The console when the DTB names none a driver serves; kind NONE for none. When a
-     * DTB cannot be read at all, these are the addresses tried, and only a driver that
-     * identifies its device there is used.
+     * DTB cannot be read at all, the consoles of the running arch's rows are tried, and
+     * a row of no arch's only where its driver identifies the device (docs/console.md).
      */
     struct bi_console console;
+    /*
+     * The arch whose board this is (arch_name), or NULL for any: a physical address
+     * means another device on another arch's board (QEMU's virt machines), so when a
+     * DTB cannot be read only the running arch's rows are tried.
+     */
+    const char *arch;
+    /*
+     * A sifive,test0 finisher, the device through which the board's QEMU exits with a
+     * code, for a DTB that cannot be read (a DTB that can names it itself); 0 for none.
+     */
+    uint64_t test_finisher;
 };
 
 extern const struct board board_table[];

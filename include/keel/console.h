@@ -45,6 +45,13 @@ void console_uart_warn(int err, const struct bi_console *dev);
 void console_putc(char c);
 
 /*
+ * A string, and a number as 0x followed by its hex digits without leading zeros, both
+ * through console_putc alone: what the exception handlers build their one line from.
+ */
+void console_put_str(const char *s);
+void console_put_hex(uint64_t v);
+
+/*
  * The page-table switch (common/mm/init.c, through the arch hooks): the physical MMIO
  * page of the UART in use (0 for port I/O or none), which the memory sequence maps as
  * device memory; suspend, called by arch_tlb_switch() just before the boot mapping

@@ -4,9 +4,9 @@
 #define KEEL_LAYOUT_H
 
 /*
- * The kernel image is linked at KERNEL_VBASE on both arches: its first byte is
+ * The kernel image is linked at KERNEL_VBASE on every arch: its first byte is
  * there. The entry code maps KERNEL_VBASE to wherever the loader put the image
- * (fixed at 2 MiB on x86_64, any 2 MiB-aligned RAM address on aarch64) with 2 MiB
+ * (fixed at 2 MiB on x86_64, any 2 MiB-aligned RAM address on aarch64 and riscv64) with 2 MiB
  * pages, plus a 1:1 map of low physical memory for the shim.
  */
 #define KERNEL_VBASE 0xffffffff80000000

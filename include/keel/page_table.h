@@ -18,7 +18,7 @@
  * primitives). The host tests build the same file a third time against a fake arch
  * whose encoding differs from both real ones on purpose.
  *
- * Geometry (both arches): 4 KiB granule, 4 levels of 512 entries, 48-bit virtual
+ * Geometry (every arch; riscv64's is Sv48): 4 KiB granule, 4 levels of 512 entries, 48-bit virtual
  * addresses. Level 0 is the root (PML4 / level-0 table), level 3 holds 4 KiB pages.
  * Leaves can be 4 KiB (level 3), 2 MiB (level 2) or 1 GiB (level 1, only when
  * pt_ops.huge_1g says the CPU has them).

@@ -56,7 +56,8 @@ struct uart_ops {
  * as for the PC's COM1). `regs_size` is the span of the registers the driver uses at
  * reg-shift 0, `reg_stride` the distance between two of them there: the console
  * refuses a device whose registers, so spread, cross a page, and an access width
- * wider than the spread registers.
+ * wider than the spread registers. A driver with no registers (`regs_size` 0, the
+ * firmware's console call) takes no base and is never mapped.
  */
 struct uart_driver {
     const char *name;

@@ -353,6 +353,31 @@ static void virt_plan(const char *path, const uint8_t *dtb)
     CHECK(plan.range_count == 1 && has_range(&plan, 0x40000000, mem, PT_MEM_NORMAL));
 }
 
+/*
+ * QEMU's riscv virt: its row by the root compatible, with the arch and the test
+ * finisher the row carries; the ns16550a that stdout-path names; RAM from 2 GiB.
+ */
+static void riscv_virt(const char *path, const uint8_t *dtb)
+{
+    struct bi_console c;
+    uint64_t mem = test_qemu_dtb_ram(path);
+
+    open_tree(dtb);
+    const struct board *b = board_lookup(&fdt);
+    CHECK(strcmp(b->name, "qemu-virt-riscv") == 0 && b->arch != NULL &&
+          strcmp(b->arch, "riscv64") == 0 && b->test_finisher == 0x100000);
+    CHECK(is_console(&b->console, BI_CONSOLE_NS16550_MMIO, 0x10000000));
+    CHECK_ERR(board_find_console(&fdt, b, &c), KEEL_OK);
+    CHECK(is_console(&c, BI_CONSOLE_NS16550_MMIO, 0x10000000) && c.reg_shift == 0);
+    board_early_plan(dtb, fdt_totalsize(dtb), &plan);
+    CHECK(plan.board == b && plan.fw_cfg_base == 0x10100000);
+    CHECK(plan.range_count == 1 && has_range(&plan, 0x80000000, mem, PT_MEM_NORMAL));
+    /* aarch64's QEMU virt row is aarch64's only; every row names its arch. */
+    for (size_t i = 0; i < board_count; i++) {
+        CHECK(board_table[i].arch != NULL);
+    }
+}
+
 static void other_plans(const uint8_t *cells64, const uint8_t *fwcfg)
 {
     /* cells64: the no-map TEE region leaves RAM, the disabled one does not; its
@@ -372,7 +397,8 @@ static void other_plans(const uint8_t *cells64, const uint8_t *fwcfg)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: test_board ram0.dtb cells64.dtb fwcfg.dtb [qemu-virt.dtb...]\n");
+        fprintf(stderr, "usage: test_board ram0.dtb cells64.dtb fwcfg.dtb [qemu-virt.dtb...] "
+                        "[riscv-virt.dtb...]\n");
         return 2;
     }
     table();
@@ -388,8 +414,12 @@ int main(int argc, char **argv)
     other_plans(cells64, fwcfg);
     for (int i = 4; i < argc; i++) {
         uint8_t *dtb = test_read_file(argv[i], &len);
-        virt_consoles(dtb);
-        virt_plan(argv[i], dtb);
+        if (strstr(argv[i], "riscv") != NULL) {
+            riscv_virt(argv[i], dtb);
+        } else {
+            virt_consoles(dtb);
+            virt_plan(argv[i], dtb);
+        }
         free(dtb);
     }
     free(ram0);

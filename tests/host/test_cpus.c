@@ -103,6 +103,17 @@ static void qemu_virt(const char *path)
     CHECK(bi.cpus[2].method == BI_CPU_METHOD_SPIN_TABLE && bi.cpus[2].error == 0 &&
           bi.cpus[2].release_addr == 0x8000fff8);
     CHECK(bi.cpus[3].method == BI_CPU_METHOD_NONE && bi.cpus[3].error == KEEL_E_CPU_ENABLE_METHOD);
+    /*
+     * A RISC-V hart: no enable-method, compatible "riscv": the SBI's HSM starts it. Any
+     * other compatible without an enable-method is still no method.
+     */
+    fdt_delprop(c, cpu_node(c, "cpu@3"), "enable-method");
+    fdt_setprop_string(c, cpu_node(c, "cpu@3"), "compatible", "riscv");
+    CHECK_ERR(scan(c, 0), KEEL_OK);
+    CHECK(bi.cpus[3].method == BI_CPU_METHOD_SBI_HSM && bi.cpus[3].error == 0);
+    fdt_setprop_string(c, cpu_node(c, "cpu@3"), "compatible", "arm,cortex-a72");
+    CHECK_ERR(scan(c, 0), KEEL_OK);
+    CHECK(bi.cpus[3].method == BI_CPU_METHOD_NONE && bi.cpus[3].error == KEEL_E_CPU_ENABLE_METHOD);
     /* A release address of 0, or not 8-byte aligned, is no address. */
     fdt_setprop_u64(c, cpu_node(c, "cpu@2"), "cpu-release-addr", 0x8000fff4);
     CHECK_ERR(scan(c, 0), KEEL_OK);

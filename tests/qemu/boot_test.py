@@ -147,7 +147,7 @@ def good_boot(a):
         warnings = [l for l in out.splitlines() if l.startswith("keel: warning: ")]
         check(len(warnings) == 1 and a.expect_warning in warnings[0],
               "one warning line containing %r (got %r)" % (a.expect_warning, warnings), failures)
-    if a.no_fb:
+    if a.no_fb or target.fb_source is None:
         check(fb is None, "no framebuffer: the report says null", failures)
     else:
         check(fb is not None and fb["source"] == target.fb_source

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Makes a corrupt DTB that QEMU still accepts for -dtb: QEMU's own DTB for the virt
-board, dumped with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
+board (of qemu-system-aarch64 or qemu-system-riscv64, whichever QEMU is given), dumped
+with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
 
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
-                                         | no-cpus | cpu-bad-mpidr
+                                         | no-cpus | cpu-bad-mpidr | no-console
+                                         | pl011-in-riscv-hole
 
-cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR no CPU
-has (0x77).
+cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR (on
+riscv64 a hart id) no CPU has (0x77).
 
 fb-overflow adds a simple-framebuffer node whose stride is shorter than a row of pixels:
 the tree stays valid, the record is bad (dtc decompiles, edits and recompiles it). The
@@ -42,7 +44,16 @@ EDITS = {
     "uart-in-hole": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x20000000),
                      "/pl011@20000000"),
     "ns16550-on-gic": (uart("serial", '"ns16550a"', 0x8000000), "/serial@8000000"),
+    # riscv64: nothing at 0x9000000 on QEMU's riscv virt board (an access faults there).
+    # A PL011, which OpenSBI has no driver for: it keeps its own console, and only Keel
+    # takes the DTB's word.
+    "pl011-in-riscv-hole": (uart("pl011", '"arm,pl011", "arm,primecell"', 0x9000000),
+                            "/pl011@9000000"),
 }
+
+
+# The CPU each QEMU's virt board is dumped with: the targets' own.
+CPUS = {"qemu-system-aarch64": "cortex-a72", "qemu-system-riscv64": "rv64"}
 
 
 def main():
@@ -50,7 +61,7 @@ def main():
     tmp = tempfile.mkdtemp()
     dumped = os.path.join(tmp, "virt.dtb")
     smp = ["-smp", "2"] if kind == "cpu-bad-mpidr" else []
-    subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", "cortex-a72",
+    subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", CPUS[os.path.basename(qemu)],
                     "-m", "512M", "-display", "none"] + smp, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     d = bytearray(open(dumped, "rb").read())
@@ -81,6 +92,16 @@ def main():
                              stdout=subprocess.PIPE).stdout.decode()
         reg = dts.index("reg = <0x01>;", dts.index("cpu@1 {"))
         dts = dts[:reg] + "reg = <0x77>;" + dts[reg + len("reg = <0x01>;"):]
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
+    elif kind == "no-console":
+        # No stdout-path, no serial0 alias and a root compatible no board row knows: no
+        # UART to start, so the console falls back to the firmware's (riscv64: the SBI's).
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        dts = "".join(l + "\n" for l in dts.splitlines()
+                      if "stdout-path" not in l and "serial0 = " not in l)
+        dts = dts.replace('compatible = "riscv-virtio";', 'compatible = "keel,no-such-board";', 1)
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)
     elif kind in EDITS:

@@ -10,9 +10,11 @@ COMPILERS = ("gcc", "clang")
 
 # The bootable image each arch's build makes (arch/ARCH/meson.build): on x86_64 one file
 # that is a PE32+ EFI application and a multiboot2 kernel, on aarch64 the arm64 Image.
-IMAGE_NAMES = {"x86_64": "keel-example.efi", "aarch64": "keel-example.Image"}
+IMAGE_NAMES = {"x86_64": "keel-example.efi", "aarch64": "keel-example.Image",
+               "riscv64": "keel-example.Image"}
 # The null kernels of bench/ARCH: the smallest image of each arch's boot path.
-NULL_IMAGE_NAMES = {"x86_64": "keel-null.efi", "aarch64": "keel-null.Image"}
+NULL_IMAGE_NAMES = {"x86_64": "keel-null.efi", "aarch64": "keel-null.Image",
+                    "riscv64": "keel-null.Image"}
 
 
 def build_dir(arch, compiler="gcc"):
@@ -37,8 +39,8 @@ def setup_and_build(arch, compiler="gcc", bdir=None, out=None):
 
 
 # What the first bytes of a file say about its arch, where they say it: an ELF's e_machine,
-# the arm64 Image header's magic at 0x38. Other forms (a flat image) are not checked.
-ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+# the arm64 and RISC-V Image headers' magic at 0x38. Other forms (a flat image) are not checked.
+ELF_MACHINES = {62: "x86_64", 183: "aarch64", 243: "riscv64"}
 
 
 def image_arch_mismatch(path, arch):
@@ -50,6 +52,8 @@ def image_arch_mismatch(path, arch):
         return None if machine == arch else "an ELF for %s" % machine
     if head[0x38:0x3c] == b"ARM\x64":
         return None if arch == "aarch64" else "an arm64 Image"
+    if head[0x38:0x3c] == b"RSC\x05":
+        return None if arch == "riscv64" else "a RISC-V Image"
     return None
 
 

@@ -11,8 +11,8 @@ import shutil
 import subprocess
 import tarfile
 
-from .packages import (AAVMF_CODE, AAVMF_VARS, GRUB_EFI_DIR, GRUB_PC_DIR, OVMF_CODE, OVMF_VARS,
-                       UBOOT_ARM64)
+from .packages import (AAVMF_CODE, AAVMF_VARS, GRUB_EFI_DIR, GRUB_PC_DIR, OPENSBI_FW_DYNAMIC,
+                       OVMF_CODE, OVMF_VARS, UBOOT_ARM64, UBOOT_RISCV64_SMODE)
 
 
 def machine(ctx):
@@ -153,13 +153,24 @@ SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 
 
 def ramfb(ctx):
-    """QEMU's ramfb, which Keel configures through fw_cfg; none with --no-fb."""
-    return [] if ctx.no_fb else ["-device", "ramfb"]
+    """QEMU's ramfb, which Keel (or AAVMF's GOP) configures through fw_cfg; none with
+    --no-fb, and none for a row that has no framebuffer (fb_source None)."""
+    return [] if ctx.no_fb or ctx.target.fb_source is None else ["-device", "ramfb"]
+
+
+# What a -kernel boot of each arch adds: aarch64 leaves through semihosting; riscv64 is
+# entered in S-mode by OpenSBI (Debian's fw_dynamic, which QEMU tells where the kernel is)
+# and leaves through the virt board's test finisher, which needs no option.
+KERNEL_BOOT_ARGS = {
+    "aarch64": SEMIHOSTING,
+    "riscv64": ["-bios", OPENSBI_FW_DYNAMIC],
+}
 
 
 def qemu_kernel(ctx):
-    """QEMU's own loader: -kernel with the arm64 Image, QEMU's DTB in x0."""
-    cmd = machine(ctx) + SEMIHOSTING + ["-kernel", ctx.image, "-append", ctx.cmdline]
+    """QEMU's own loader: -kernel with the arm64 or RISC-V Image, QEMU's DTB in x0 / a1."""
+    cmd = machine(ctx) + KERNEL_BOOT_ARGS[ctx.target.arch] + [
+        "-kernel", ctx.image, "-append", ctx.cmdline]
     cmd += ramfb(ctx)
     if ctx.modules:
         cmd += ["-initrd", modules_cpio(ctx)]
@@ -325,3 +336,40 @@ def uboot_bootefi(ctx):
         "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (ctx.image, UBOOT_KERNEL_ADDR),
         "-drive", "if=virtio,format=raw,readonly=on,file=fat:" + esp]
     return cmd + ramfb(ctx) + uboot_env(ctx, env)
+
+
+# riscv64's U-Boot (u-boot-qemu's qemu-riscv64_smode) runs in S-mode after OpenSBI, which
+# QEMU's -kernel hands it to like a kernel. It has nowhere to keep an environment, so its
+# built-in one applies, with a 2 s autoboot wait. Instead of waiting, a terminal answers
+# the countdown: a key stops it, and at the prompt `source` runs a boot script that QEMU's
+# loader device put in RAM with the kernel (and the initrd): the script sets the command
+# line and runs booti with U-Boot's own DTB. booti moves the Image to RAM's first 2 MiB
+# boundary plus the header's text_offset (0x80200000), where U-Boot itself was loaded
+# before it relocated to the top of RAM.
+UBOOT_RISCV_KERNEL_ADDR = 0x84000000
+UBOOT_RISCV_SCRIPT_ADDR = 0x88000000
+UBOOT_RISCV_INITRD_ADDR = 0x88100000
+UBOOT_RISCV_TERMINAL_ANSWERS = ((b"Hit any key to stop autoboot",
+                                 b"\nsource 0x%x\n" % UBOOT_RISCV_SCRIPT_ADDR),)
+
+
+def uboot_riscv_booti(ctx):
+    """OpenSBI, then U-Boot (qemu-riscv64_smode), `booti` from a boot script in RAM."""
+    cmd = machine(ctx) + ["-bios", OPENSBI_FW_DYNAMIC, "-kernel", UBOOT_RISCV64_SMODE,
+                          "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+                              ctx.image, UBOOT_RISCV_KERNEL_ADDR), "-nic", "none"]
+    initrd = "-"
+    if ctx.modules:
+        cpio = modules_cpio(ctx)
+        cmd += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+            cpio, UBOOT_RISCV_INITRD_ADDR)]
+        initrd = "0x%x:0x%x" % (UBOOT_RISCV_INITRD_ADDR, os.path.getsize(cpio))
+    script_txt = os.path.join(ctx.work, "boot.txt")
+    script = os.path.join(ctx.work, "boot.scr")
+    with open(script_txt, "w") as f:
+        f.write("setenv bootargs %s\nbooti 0x%x %s ${fdtcontroladdr}\n" % (
+            grub_quote(ctx.cmdline), UBOOT_RISCV_KERNEL_ADDR, initrd))
+    subprocess.run(["mkimage", "-A", "riscv", "-T", "script", "-C", "none", "-d", script_txt,
+                    script], check=True, stdout=subprocess.DEVNULL)
+    return cmd + ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+        script, UBOOT_RISCV_SCRIPT_ADDR)]

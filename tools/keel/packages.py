@@ -8,6 +8,8 @@ import subprocess
 from . import fail, say
 
 UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+UBOOT_RISCV64_SMODE = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+OPENSBI_FW_DYNAMIC = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 GRUB_PC_DIR = "/usr/lib/grub/i386-pc"
 GRUB_EFI_DIR = "/usr/lib/grub/x86_64-efi"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
@@ -23,6 +25,7 @@ REQUIREMENTS = [
     ("gcc", "gcc"),
     ("g++", "g++"),  # the public headers are checked as C++ too (tests/host/api)
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+    ("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu"),
     ("clang", "clang"),
     ("ld.lld", "lld"),
     ("llvm-objcopy", "llvm"),
@@ -30,9 +33,13 @@ REQUIREMENTS = [
     ("llvm-cov", "llvm"),
     ("qemu-system-x86_64", "qemu-system-x86"),
     ("qemu-system-aarch64", "qemu-system-arm"),
+    ("qemu-system-riscv64", "qemu-system-misc"),
+    (OPENSBI_FW_DYNAMIC, "opensbi"),
     ("dtc", "device-tree-compiler"),
     (UBOOT_ARM64, "u-boot-qemu"),
+    (UBOOT_RISCV64_SMODE, "u-boot-qemu"),
     ("mkenvimage", "u-boot-tools"),
+    ("mkimage", "u-boot-tools"),  # riscv64-uboot's boot script
     (GRUB_PC_DIR + "/multiboot2.mod", "grub-pc-bin"),
     (GRUB_EFI_DIR + "/multiboot2.mod", "grub-efi-amd64-bin"),
     ("grub-mkimage", "grub-common"),

@@ -21,7 +21,8 @@ def kernel_exit_code(arch, status):
     """Turns QEMU's exit status into the kernel's exit code, or None if it is not one.
 
     x86_64 leaves through isa-debug-exit, which makes QEMU exit with (code << 1) | 1;
-    aarch64 leaves through semihosting SYS_EXIT, whose code QEMU exits with as it is.
+    aarch64 leaves through semihosting SYS_EXIT and riscv64 through the virt board's test
+    finisher, whose code QEMU exits with as it is.
     """
     if status < 0:
         return None  # QEMU was killed by a signal: no code came from the kernel

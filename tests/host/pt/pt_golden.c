@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Golden values: the real x86_64 and aarch64 entries against the SDM and Arm ARM layouts. */
+/* Golden values: the real entries against the SDM, Arm ARM and RISC-V privileged layouts. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +28,17 @@ static int failures;
 #define RX (PT_READ | PT_EXEC)
 
 /*
- * Both real encodings agree on where a table's address sits (bits 47:12 or 51:12) and on
- * the index bits, so the raw walk below needs no primitive: it follows the hardware.
+ * Every real encoding has the same index bits; where a table's address sits is the
+ * hardware's: bits 47:12 of the entry on x86_64 and aarch64, the PPN in bits 53:10 on
+ * RISC-V. The raw walk below uses no primitive of arch/pte.h: it follows the manuals.
  */
+#if defined(PT_GOLDEN_RISCV64)
+#define RAW_ADDR UINT64_C(0x003ffffffffffc00)
+#define RAW_TABLE_PA(e) ((((e)&RAW_ADDR) >> 10) << 12)
+#else
 #define RAW_ADDR UINT64_C(0x0000fffffffff000)
+#define RAW_TABLE_PA(e) ((e)&RAW_ADDR)
+#endif
 
 static uint64_t raw_entry(const struct page_table *pt, uint64_t va, int level)
 {
@@ -43,7 +50,7 @@ static uint64_t raw_entry(const struct page_table *pt, uint64_t va, int level)
         if (l == level) {
             return e;
         }
-        table = e & RAW_ADDR;
+        table = RAW_TABLE_PA(e);
     }
 }
 
@@ -111,8 +118,48 @@ static void golden_entries(void)
 static const uint64_t want_table_low = 0x3;
 static const uint64_t want_kernel_2m = 0x0060000040200705;
 #define KERNEL_PA 0x40200000
+#elif defined(PT_GOLDEN_RISCV64)
+/*
+ * RISC-V privileged architecture, Sv48 entries: V R W X U G A D in bits 0-7, RSW in 9:8
+ * (Keel's memory type: 0 normal, 1 device, 2 write-combining), the PPN in 53:10.
+ */
+static void golden_entries(void)
+{
+    /* 2 MiB leaf, RW: PPN 0x80200 | V R W A D G. */
+    EXPECT_EQ(pte_leaf(2, pa_init(0x80200000), RW), 0x00000000200800e7);
+    /* 4 KiB page, text: V R X A D G. */
+    EXPECT_EQ(pte_leaf(3, pa_init(0x80201000), RX), 0x00000000200804eb);
+    /* 4 KiB page, the ns16550a: RSW 1 (device), no X. */
+    EXPECT_EQ(pte_leaf(3, pa_init(0x10000000), RW | PT_MEM_DEVICE), 0x00000000040001e7);
+    /* 1 GiB leaf, read-only, write-combining: RSW 2. */
+    EXPECT_EQ(pte_leaf(1, pa_init(0x40000000), PT_READ | PT_MEM_WC), 0x00000000100002e3);
+    /* A table entry: V alone (R, W, X, A, D, U clear) and the PPN. */
+    EXPECT_EQ(pte_table(0, pa_init(0x5000)), 0x1401);
+    EXPECT_EQ(pte_table(1, pa_init(0xfffffffff000)), 0x00003ffffffffc01);
+    /* The entry code's kernel leaves (entry.S): the same bits with W and X both set. */
+    EXPECT_EQ(pte_leaf(2, pa_init(0x80200000), RW | PT_EXEC), 0x20080000 | RV_PTE_V | RV_PTE_R |
+                                                                  RV_PTE_W | RV_PTE_X | RV_PTE_A |
+                                                                  RV_PTE_D | RV_PTE_G);
+    /* A table at level 3 is invalid, and so is W without R at any level. */
+    EXPECT_EQ(pte_is_valid(3, 0x1401), 0);
+    EXPECT_EQ(pte_is_valid(2, 0x20080005), 0);
+    EXPECT_EQ(pte_is_valid(0, 0x1401), 1);
+    EXPECT_EQ(pte_is_table(2, 0x200800e7), 0);
+    EXPECT_EQ(pte_is_table(0, 0x1401), 1);
+    /* A large leaf's PPN below its size is not address (it must be zero, else a fault). */
+    EXPECT_EQ(pte_addr(2, 0x200804e7).pa, 0x80200000);
+    EXPECT_EQ(pte_addr(3, 0x200804eb).pa, 0x80201000);
+    EXPECT_EQ(pte_flags(3, 0x200804eb), RX | PT_MEM_NORMAL);
+    EXPECT_EQ(pte_flags(3, 0x040001e7), RW | PT_MEM_DEVICE);
+    EXPECT_EQ(pte_flags(1, 0x100002e3), PT_READ | PT_MEM_WC);
+    EXPECT_EQ(pte_flags(3, 0x040003e7), RW | PT_MEM_DEVICE); /* RSW 3 is not Keel's */
+}
+
+static const uint64_t want_table_low = 0x1;
+static const uint64_t want_kernel_2m = 0x00000000200800e7;
+#define KERNEL_PA 0x80200000
 #else
-#error "pt_golden.c is built for a real arch: define PT_GOLDEN_X86_64 or PT_GOLDEN_AARCH64"
+#error "pt_golden.c is built for a real arch: define PT_GOLDEN_X86_64, _AARCH64 or _RISCV64"
 #endif
 
 /* The builder's own output, read back raw: the kernel text's 2 MiB at KERNEL_VBASE + 2 MiB. */

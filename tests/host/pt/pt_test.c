@@ -245,8 +245,8 @@ static void test_invalid_arguments(void)
     CHECK(pt_map(&f.pt, va_init(0xfffffffffffff000), pa_init(0), 2 * PG, RW) == KEEL_E_INVALID);
     CHECK(pt_unmap(&f.pt, va_init(0x00007ffffffff000), 2 * PG) == KEEL_E_INVALID);
     CHECK(pt_unmap(&f.pt, va_init(0x1800), PG) == KEEL_E_INVALID);
-    /* Physical addresses past 2^52 exist on no encoding. */
-    CHECK(pt_map(&f.pt, va_init(0x40000000), pa_init(UINT64_C(1) << 52), PG, RW) == KEEL_E_INVALID);
+    /* Physical addresses past 2^56 exist on no encoding (Sv48's are 56 bits wide). */
+    CHECK(pt_map(&f.pt, va_init(0x40000000), pa_init(UINT64_C(1) << 56), PG, RW) == KEEL_E_INVALID);
     CHECK(pt_map(&f.pt, va_init(0x40000000), pa_init(UINT64_MAX & ~(PG - 1)), 2 * PG, RW) ==
           KEEL_E_INVALID);
     /* Flags: read is required, device is never executable, no unknown bits. */
