@@ -15,11 +15,11 @@ extern const struct uart_driver firmware_console_driver;
  * drivers claim the same compatible string: the first one wins.
  */
 const struct uart_driver *const uart_drivers[] = {
-    &pl011_driver,
-    &ns16550_driver,
-    &ns16550_pio_driver,
-    &bcm2835_aux_driver,
-    &firmware_console_driver,
+    &pl011_driver,            /* arm,pl011 */
+    &ns16550_driver,          /* ns16550a and its kin, in MMIO space */
+    &ns16550_pio_driver,      /* the PC's COM ports */
+    &bcm2835_aux_driver,      /* the Raspberry Pi's mini-UART */
+    &firmware_console_driver, /* no registers: the firmware's console call, last */
 };
 
 const size_t uart_driver_count = sizeof(uart_drivers) / sizeof(uart_drivers[0]);
