@@ -115,6 +115,12 @@ static void write_cpus(const struct sink *s, const struct boot_info *bi)
     }
     sink_printf(s, "], \"boot_cpu\": %u, \"psci_conduit\": ", (unsigned)bi->boot_cpu);
     sink_json_string(s, bi_psci_conduit_name(bi->psci_conduit));
+    if (bi->psci_version != 0) {
+        sink_printf(s, ", \"psci_version\": \"%u.%u\"", (unsigned)(bi->psci_version >> 16),
+                    (unsigned)(bi->psci_version & 0xffff));
+    } else {
+        sink_printf(s, ", \"psci_version\": null");
+    }
     sink_printf(s, ", \"lapic_base\": ");
     if (bi->intc_base != 0) {
         hex(s, bi->intc_base);

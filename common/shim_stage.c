@@ -110,17 +110,20 @@ static const struct fb_env fb_env = {
 
 /*
  * The platform fix-ups: what the shim stage adds to the loader's data before the
- * boot_info is final. When the loader gave no framebuffer and the shim recorded a
- * device that a framebuffer driver programs itself (QEMU's ramfb, through fw_cfg),
- * that driver's setup runs; it may take its pixels out of usable RAM. A framebuffer
- * that the console cannot reach early is dropped here, so that the boot_info never
- * names one that nothing draws on. Neither fails the boot: framebuffer_error says
- * why there is none, and the console stage prints it.
+ * boot_info is final. First the arch asks the firmware what only a call can tell
+ * (arch_firmware_probe: aarch64's PSCI version). When the loader gave no framebuffer and the shim
+ * recorded a device that a framebuffer driver programs itself (QEMU's ramfb, through fw_cfg), that
+ * driver's setup runs; it may take its pixels out of usable RAM. A framebuffer that the console
+ * cannot reach early is dropped here, so that the boot_info never names one that nothing draws on.
+ * Neither fails the boot: framebuffer_error says why there is none, and the console stage prints
+ * it.
  */
 static void platform_fixups(struct boot_info *bi)
 {
     struct bi_framebuffer *fb = &bi->framebuffer;
     const struct fb_driver *drv = fb_driver_by_source(bi->framebuffer_device.driver);
+
+    arch_firmware_probe(bi);
 
     if (fb->source == BI_FB_NONE && drv != NULL && drv->setup != NULL) {
         int err = drv->setup(&fb_env, bi);

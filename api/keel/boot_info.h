@@ -15,7 +15,7 @@
  */
 
 #define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
-#define BOOT_INFO_VERSION 4u
+#define BOOT_INFO_VERSION 5u
 
 #define BI_MEM_MAX 1024u
 #define BI_MODULE_MAX 256u
@@ -233,8 +233,10 @@ struct boot_info {
     uint32_t boot_cpu;     /* index in cpus[] of the CPU the boot runs on */
     uint32_t cpu_method;   /* enum bi_cpu_method of the machine: the first CPU's with one */
     uint32_t psci_conduit; /* enum bi_psci_conduit (aarch64) */
-    uint32_t cpu_error;    /* keel_err of a CPU list problem the boot survives (a warning), 0 */
-    uint64_t intc_base;    /* x86_64: the local APIC's physical base (MADT); 0 otherwise */
+    uint32_t psci_version; /* aarch64: PSCI_VERSION's answer, major << 16 | minor; 0 if none */
+    uint32_t reserved2;
+    uint32_t cpu_error; /* keel_err of a CPU list problem the boot survives (a warning), 0 */
+    uint64_t intc_base; /* x86_64: the local APIC's physical base (MADT); 0 otherwise */
     struct bi_cpu cpus[BI_CPU_MAX];
 
     struct bi_console console;

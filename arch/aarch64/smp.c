@@ -12,6 +12,9 @@
 #include <a64/smp.h>
 
 #define PSCI_CPU_ON_64 0xc4000003u
+#define PSCI_VERSION 0x84000000u
+/* PSCI 0.2 is the first with the standard function IDs, CPU_ON_64 among them. */
+#define PSCI_VERSION_0_2 0x00000002u
 #define CACHE_LINE_MIN 16u
 
 _Static_assert(sizeof(struct a64_ap_boot) <= sizeof(((struct percpu *)0)->arch),
@@ -74,6 +77,18 @@ static struct a64_ap_boot *boot_context(struct percpu *pc)
     return b;
 }
 
+/*
+ * PSCI_VERSION (PSCI 1.1, 5.1.1): bits 31:16 the major version, 15:0 the minor, in
+ * w0. A firmware older than 0.2 has no such call and answers NOT_SUPPORTED (-1).
+ */
+void arch_firmware_probe(struct boot_info *bi)
+{
+    if (bi->psci_conduit == BI_PSCI_SMC || bi->psci_conduit == BI_PSCI_HVC) {
+        int32_t v = (int32_t)psci_call(bi->psci_conduit, PSCI_VERSION, 0, 0, 0);
+        bi->psci_version = v < 0 ? 0 : (uint32_t)v;
+    }
+}
+
 /* Each CPU's boot context lives in its per-CPU area: nothing else to make first. */
 int arch_cpu_prepare(const struct boot_info *bi, struct percpu *pc)
 {
@@ -96,6 +111,9 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
         return KEEL_E_CPU_START;
     }
     if (rec->method == BI_CPU_METHOD_PSCI) {
+        if (bi->psci_version < PSCI_VERSION_0_2) {
+            return KEEL_E_CPU_PSCI_OLD;
+        }
         /* PSCI 1.1, 5.1.4: 0 is SUCCESS; the rest (INVALID_PARAMETERS, ALREADY_ON, ...) fail. */
         int64_t r = psci_call(bi->psci_conduit, PSCI_CPU_ON_64, rec->id,
                               kernel_to_phys(a64_ap_entry_psci), ctx_pa);

@@ -99,3 +99,9 @@ uint64_t arch_percpu(void)
     __asm__ volatile("mv %0, tp" : "=r"(tp));
     return tp;
 }
+
+/* Nothing the boot_info needs comes from a firmware call here. */
+void arch_firmware_probe(struct boot_info *bi)
+{
+    (void)bi;
+}

@@ -268,3 +268,9 @@ noreturn void x86_ap_start(struct percpu *pc)
     x86_wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)pc);
     keel_ap_main(pc);
 }
+
+/* Nothing the boot_info needs comes from a firmware call here. */
+void arch_firmware_probe(struct boot_info *bi)
+{
+    (void)bi;
+}

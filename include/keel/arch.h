@@ -192,6 +192,15 @@ void arch_cpu_wake(void);
  */
 uint64_t arch_percpu(void);
 
+/*
+ * The shim stage's platform fix-up of the arch (common/shim_stage.c): what only a call
+ * into the firmware can tell, recorded in the boot_info before it is final (aarch64:
+ * PSCI_VERSION through the conduit the DTB or FADT named, when there is one; x86_64
+ * and riscv64: nothing). Runs on the boot CPU on the boot identity map. Never fails:
+ * what the firmware does not answer stays 0.
+ */
+void arch_firmware_probe(struct boot_info *bi);
+
 /* The name the boot report uses for this arch: "x86_64", "aarch64" or "riscv64". */
 extern const char arch_name[];
 

@@ -168,7 +168,8 @@
     X(KEEL_E_MBOX_TIMEOUT, "rpi-mailbox: the VideoCore did not answer in time")                    \
     X(KEEL_E_MBOX_REFUSED,                                                                         \
       "rpi-mailbox: the VideoCore refused or garbled the framebuffer request")                     \
-    X(KEEL_E_MEM_OVER_DEVICES, "memory map: RAM overlaps a bus's device window")
+    X(KEEL_E_MEM_OVER_DEVICES, "memory map: RAM overlaps a bus's device window")                   \
+    X(KEEL_E_CPU_PSCI_OLD, "cpus: the firmware's PSCI is older than 0.2 (no CPU_ON_64 to call)")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

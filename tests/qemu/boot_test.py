@@ -128,6 +128,14 @@ def good_boot(a):
     check(all(b1 + s1 <= b2 for (b1, s1), (b2, _) in zip(ranges, ranges[1:])),
           "memory map is sorted and disjoint", failures)
     check(r["cpus"] >= 1, "at least one CPU found (%d)" % r["cpus"], failures)
+    # A PSCI conduit (aarch64: /psci or the FADT) means the firmware was asked its version:
+    # 0.2 or later on every machine here, the first with CPU_ON_64.
+    if r.get("psci_conduit") in ("hvc", "smc"):
+        v = tuple(int(x) for x in (r.get("psci_version") or "0.0").split("."))
+        check(v >= (0, 2), "PSCI_VERSION answered %s through %s" % (r.get("psci_version"),
+                                                                    r["psci_conduit"]), failures)
+    else:
+        check(r.get("psci_version") is None, "no PSCI conduit, no PSCI version", failures)
     if a.smp:
         check_smp(r, out, a.smp, failures)
     for fact in a.expect_report:
