@@ -248,7 +248,7 @@ TARGETS = {t.name: t for t in [
                                              "--", "-dtb", generated("raspi3b-mbox-silent.dtb")]),
                # A spin-table CPU without cpu-release-addr: one warning, the other three start.
                ("bad-{target}-no-release-addr", [
-                   "--no-fb", "--expect-warning", "cpu 2 (id 0x2) did not start: cpus: a "
+                   "--expect-warning", "cpu 2 (id 0x2) did not start: cpus: a "
                    "spin-table cpu has no valid cpu-release-addr", "--expect-report",
                    "cpus_online=3", "--", "-dtb", generated("raspi3b-no-release-addr.dtb")]),
                # RAM (a ram@ node: QEMU replaces memory@ ones) over the peripheral window.
