@@ -17,6 +17,13 @@ writes with the files' times.
   and "okay" and "ok" statuses; "deep-33" nests one level too many; "console-be" and
   "console-shift" name the 16550 through linux,stdout-path with big-endian set, or with
   a reg-shift of two cells.
+- corpus/fdt/ram0-cpus-*.dtb: the same tree with /psci and /cpus for the CPU reader's
+  cases: "mixed" has /psci's method "svc" and cpus with psci, a misaligned, a missing and
+  a zero cpu-release-addr, status "fail", an unknown enable-method, a riscv hart and
+  none at all; "psci-smc" the smc conduit, "psci-no-method" a /psci without a method,
+  "two-reg" a cpu node whose reg names two CPUs.
+- corpus/fdt/qemu-riscv64-virt-smp4.dtb: QEMU's riscv64 virt tree at -smp 4
+  (`qemu-system-riscv64 -M virt,dumpdtb=FILE -smp 4`), whose harts have no enable-method.
 - corpus/acpi/qemu-q35-x2apic-65.bin: QEMU q35's tables (corpus/acpi/qemu-q35-smp4.bin)
   with the MADT moved to the end and grown by 65 local x2APIC entries, as QEMU writes
   them for more than 255 CPUs: one CPU more than struct boot_info held at 0e9347d
@@ -119,7 +126,28 @@ def ram0_variants():
     shim = uart16550.replace('status = "disabled";', "%s")
     console = dts.replace('stdout-path = "serial0:115200n8";',
                           'linux,stdout-path = "/soc/serial@7e300000";')
+    # The /cpus and /psci reader's cases, one tree each where one stops the scan.
+    def cpus_tree(psci, cpu_nodes):
+        return dts.replace("\tsoc {", """\t%s
+	cpus { #address-cells = <1>; #size-cells = <0>;
+%s	};
+	soc {""" % (psci, cpu_nodes))
+    cpu = lambda i, props: "\t\tcpu@%d { device_type = \"cpu\"; reg = <%d>; %s };\n" % (i, i, props)
+    mixed = "".join([
+        cpu(0, 'enable-method = "psci";'),
+        cpu(1, 'enable-method = "spin-table"; cpu-release-addr = <0x0 0xe4>;'),
+        cpu(2, 'enable-method = "spin-table";'),
+        cpu(3, 'enable-method = "spin-table"; cpu-release-addr = <0x0 0x0>;'),
+        cpu(4, 'enable-method = "spin-table"; cpu-release-addr = <0x0 0xf0>; status = "fail";'),
+        cpu(5, 'enable-method = "acpi-parking";'),
+        cpu(6, 'compatible = "riscv";'),
+        cpu(7, 'compatible = "arm,cortex-a53";'),
+    ])
     return {
+        "ram0-cpus-mixed": cpus_tree('psci { compatible = "arm,psci-1.0"; method = "svc"; };', mixed),
+        "ram0-cpus-psci-smc": cpus_tree('psci { method = "smc"; };', cpu(0, 'enable-method = "psci";')),
+        "ram0-cpus-psci-no-method": cpus_tree("psci { };", cpu(0, 'enable-method = "psci";')),
+        "ram0-cpus-two-reg": cpus_tree("", "\t\tcpu@0 { device_type = \"cpu\"; reg = <0 1>; };\n"),
         "ram0-edges": edges,
         "ram0-deep-33": dts.replace("\tsoc {", "\t%s\n\tsoc {" % nest(32)),
         "ram0-console-be": console.replace(uart16550, shim % "big-endian;"),
