@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Names a page fault in one line and leaves with that kind's exit code. */
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <keel/arch.h>
 #include <keel/console.h>
 #include <keel/fault.h>
@@ -11,6 +14,26 @@ static const char *const access_names[] = {
     [FAULT_WRITE] = "write to",
     [FAULT_EXEC] = "execute from",
 };
+
+/* The index + 1 of the CPU that reports a fault; 0 while none does. */
+static uint32_t reporter;
+
+void fault_enter(void)
+{
+    uint32_t me = smp_cpu_index() + 1;
+    uint32_t none = 0;
+
+    if (__atomic_compare_exchange_n(&reporter, &none, me, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    if (none == me) {
+        arch_exit(KEEL_EXIT_EXCEPTION);
+    }
+    for (;;) {
+        arch_cpu_relax();
+    }
+}
 
 noreturn void keel_page_fault(const struct fault *f)
 {

@@ -56,9 +56,11 @@ static void fault(const char *kind)
 
 /*
  * What kernel_main asks of the secondary CPUs, published before anything else it does:
- * AP_ORDER_OVERFLOW (keel.fault=ap-stack-overflow) makes CPU 1 run into its guard page.
+ * AP_ORDER_OVERFLOW (keel.fault=ap-stack-overflow) makes CPU 1 run into its guard page;
+ * AP_ORDER_OVERFLOW_ALL (keel.fault=all-stack-overflow) makes every CPU do it at once,
+ * the boot CPU too, so that several faults meet in the handler and one is reported.
  */
-enum { AP_ORDER_UNSET, AP_ORDER_NONE, AP_ORDER_OVERFLOW };
+enum { AP_ORDER_UNSET, AP_ORDER_NONE, AP_ORDER_OVERFLOW, AP_ORDER_OVERFLOW_ALL };
 static uint32_t ap_order;
 
 /* kernel_ap_main's side: the order, waited for at most 2 s (kernel_main follows the drop). */
@@ -84,6 +86,13 @@ static void ap_fault(void)
     kprintf("keel-example: cpu 1 did not fault\n");
 }
 
+/* keel.fault=all-stack-overflow: the order to every secondary CPU, then the same here. */
+static void all_fault(void)
+{
+    __atomic_store_n(&ap_order, AP_ORDER_OVERFLOW_ALL, __ATOMIC_RELEASE);
+    overflow(0);
+}
+
 /*
  * keel.hold: after the report, wait (30 s at most) for a byte on the serial line, so
  * that `keel run --screenshot` can dump the screen while it still shows the report.
@@ -103,7 +112,8 @@ static void hold(void)
 void kernel_ap_main(const struct cpu *cpu)
 {
     keel_report_ap(cpu, (uint64_t)(uintptr_t)__builtin_frame_address(0));
-    if (cpu->index == 1 && ap_order_wait() == AP_ORDER_OVERFLOW) {
+    uint32_t order = ap_order_wait();
+    if ((cpu->index == 1 && order == AP_ORDER_OVERFLOW) || order == AP_ORDER_OVERFLOW_ALL) {
         overflow(0);
     }
 }
@@ -117,6 +127,8 @@ int kernel_main(const struct boot_info *bi, const struct kernel_memory *km)
     bool fault_given = cmdline_value(bi->cmdline, "keel.fault", kind, sizeof(kind));
     if (fault_given && strcmp(kind, "ap-stack-overflow") == 0) {
         ap_fault();
+    } else if (fault_given && strcmp(kind, "all-stack-overflow") == 0) {
+        all_fault();
     } else {
         __atomic_store_n(&ap_order, AP_ORDER_NONE, __ATOMIC_RELEASE);
     }

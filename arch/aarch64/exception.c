@@ -102,24 +102,21 @@ static const struct sink putc_sink = {.write = putc_write, .ctx = NULL};
 
 /*
  * Uses only console_putc, not kprintf: the fault may have happened inside the
- * common console code. A fault while reporting skips straight to the exit. This runs
+ * common console code. fault_enter: a fault while reporting skips straight to the exit,
+ * and a second CPU's fault waits for the first one's report to end the boot. This runs
  * on the SP_EL1 exception stack (vectors.S), so an overflow of the boot stack into its
  * guard page still reaches keel_page_fault.
  */
 noreturn void a64_exception(uint64_t vector, uint64_t esr, uint64_t elr, uint64_t far,
                             uint64_t spsr)
 {
-    static volatile uint32_t depth;
     int code;
 
     (void)spsr;
     if (a64_exit_in_progress(&code)) {
         arch_exit(code);
     }
-    depth++;
-    if (depth > 1) {
-        arch_exit(KEEL_EXIT_EXCEPTION);
-    }
+    fault_enter();
 
     uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
     if ((vector & 3) == 0) {

@@ -80,20 +80,17 @@ static void absent_device(uint64_t cause, uint64_t epc, uint64_t tval)
 
 /*
  * Uses only console_putc, not kprintf: the trap may have come from inside the console
- * code. A trap while reporting goes straight to the exit.
+ * code. fault_enter: a trap while reporting goes straight to the exit, and a second
+ * hart's trap waits for the first one's report to end the boot.
  */
 noreturn void rv_trap(uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    static volatile uint32_t depth;
     int code;
 
     if (rv_exit_in_progress(&code)) {
         arch_exit(code);
     }
-    depth++;
-    if (depth > 1) {
-        arch_exit(KEEL_EXIT_EXCEPTION);
-    }
+    fault_enter();
     const char *what = "interrupt";
     if ((cause & CAUSE_INTERRUPT) == 0) {
         page_fault(cause, epc, tval);

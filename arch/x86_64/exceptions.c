@@ -103,14 +103,10 @@ static void page_fault(const struct x86_exception_frame *frame, uint64_t addr)
 
 noreturn void x86_exception(const struct x86_exception_frame *frame)
 {
-    static int nesting;
     /* Read CR2 first: a later fault, even a nested one, would overwrite it. */
     uint64_t addr = frame->vector == VECTOR_PAGE_FAULT ? x86_read_cr2() : 0;
 
-    /* A fault while reporting a fault: leave without printing again. */
-    if (nesting++ != 0) {
-        arch_exit(KEEL_EXIT_EXCEPTION);
-    }
+    fault_enter();
     if (frame->vector == VECTOR_PAGE_FAULT) {
         page_fault(frame, addr);
     }

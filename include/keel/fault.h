@@ -29,6 +29,15 @@ struct fault {
 };
 
 /*
+ * The first thing every arch's exception handler does (after its own exit-in-progress
+ * check): makes the running CPU the one that reports. One report ends the boot, so a
+ * second CPU that faults meanwhile waits here, interrupts off, for the first one's
+ * exit; a fault on the reporting CPU while it reports leaves at once with
+ * KEEL_EXIT_EXCEPTION, without a second line. Returns only to the one reporter.
+ */
+void fault_enter(void);
+
+/*
  * Called by the arch's exception handler for a page fault (x86_64 #PF; aarch64 data
  * and instruction aborts with a translation or permission fault status), on the
  * exception stack. Prints one "keel: fault: ..." line that names the kind of fault,

@@ -48,7 +48,10 @@ EXIT_EXCEPTION = 4  # KEEL_EXIT_EXCEPTION
 
 # The faults of a secondary CPU, -smp 2: each line names the CPU as well as the page.
 SMP_FAULTS = [
-    ("ap-stack-overflow", ["guard page (stack overflow)", ") on cpu 1"], 12),
+    ("ap-stack-overflow", ["guard page (stack overflow)", ") on cpu 1"], 12, 2),
+    # Every CPU overflows at once: the faults meet in the handler (fault_enter), one is
+    # reported and its code is the exit's; the others wait for that exit.
+    ("all-stack-overflow", ["guard page (stack overflow)"], 12, 4),
 ]
 
 
@@ -116,9 +119,9 @@ def tests_of(arch):
     # A secondary CPU's fault, on the first row of an arch that starts CPUs: the line
     # names the CPU (it ends "on cpu 1").
     if main.smp:
-        for kind, line, code in SMP_FAULTS:
+        for kind, line, code, cpus in SMP_FAULTS:
             tests.append(Test("fault-%s-%s" % (main.name, kind), main,
-                              ["--smp", "2", "--no-fb", "--cmdline", "keel.fault=" + kind]
+                              ["--smp", str(cpus), "--no-fb", "--cmdline", "keel.fault=" + kind]
                               + expect_failure(line, code)))
     # Every allocation of the memory sequence, made to fail in turn (keel.fail_alloc=N),
     # at -smp 2 where the target starts CPUs, so that the start stage's allocations (the
