@@ -38,6 +38,17 @@ _start:
 rv_entry:
     csrw    sie, zero
     csrci   sstatus, RV_SSTATUS_SIE
+    /*
+     * The image entry is for one hart. Another that comes here was sent by the SBI to
+     * the loader's address instead of the one hart_start gave it (OpenSBI 1.1's HSM
+     * can let a waiting hart see its start request before the address is written):
+     * it goes on as the secondary hart it is (rv_entry_again). rv_entered is in .data,
+     * which the BSS clear below does not touch.
+     */
+    lla     t0, rv_entered
+    li      t1, 1
+    amoswap.w.aqrl t1, t1, (t0)
+    bnez    t1, rv_entry_again
     rdtime  s0
     mv      s1, a0
     mv      s2, a1
@@ -149,6 +160,28 @@ rv_higher_half:
     j       rv_halt
 
 /*
+ * A hart at the image entry after the first (a0 its hart id, paging off): the boot
+ * context that arch_cpu_start recorded for it in rv_ap_contexts (pairs of hart id + 1
+ * and the context's physical address), and on into rv_ap_entry; a hart that has none
+ * was not started by Keel and waits with interrupts off for good.
+ */
+rv_entry_again:
+    lla     t0, rv_ap_contexts
+    li      t1, RV_AP_CONTEXTS_SIZE
+    add     t1, t0, t1
+    addi    t2, a0, 1
+1:  bgeu    t0, t1, 2f
+    ld      t3, 0(t0)
+    beq     t3, t2, 3f
+    addi    t0, t0, 16
+    j       1b
+2:  wfi
+    j       2b
+3:  fence   r, r
+    ld      a1, 8(t0)
+    j       rv_ap_entry
+
+/*
  * A secondary hart, started by the SBI's hart_start (smp.c): S-mode, paging off, a0 its
  * hart id, a1 its boot context (struct rv_ap_boot, physical). Paging goes on with
  * Keel's own table the way the boot hart's went on with the boot tables: the table maps
@@ -253,3 +286,8 @@ rv_boot_pgtables:
 rv_exception_stack_bottom:
     .skip   RV_EXCEPTION_STACK_SIZE
 rv_exception_stack_top:
+
+    .section .data
+    .balign 8
+rv_entered:
+    .word   0

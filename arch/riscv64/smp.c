@@ -13,6 +13,10 @@
 
 _Static_assert(sizeof(struct rv_ap_boot) <= sizeof(((struct percpu *)0)->arch),
                "the hart's boot context fits the per-CPU area's arch words");
+_Static_assert(RV_AP_CONTEXTS >= BI_CPU_MAX, "a context slot for every CPU record");
+
+uint64_t rv_ap_contexts[RV_AP_CONTEXTS][2];
+static uint32_t contexts_used;
 
 /* The context: this hart's satp (Keel's table), the new hart's stacks and per-CPU area. */
 static struct rv_ap_boot *boot_context(struct percpu *pc)
@@ -50,6 +54,12 @@ int arch_cpu_start(const struct boot_info *bi, const struct bi_cpu *rec, struct 
         !mm_virt_to_phys((const char *)b + RV_AP_SIZE - 1, &ctx_end_pa) ||
         ctx_end_pa - ctx_pa != RV_AP_SIZE - 1) {
         return KEEL_E_CPU_START;
+    }
+    /* Recorded first, for a hart the SBI sends to the image entry instead (entry.S). */
+    if (contexts_used < RV_AP_CONTEXTS) {
+        rv_ap_contexts[contexts_used][1] = ctx_pa;
+        __atomic_store_n(&rv_ap_contexts[contexts_used][0], rec->id + 1, __ATOMIC_RELEASE);
+        contexts_used++;
     }
     uint64_t entry_pa = (uint64_t)(uintptr_t)rv_ap_entry - KERNEL_VBASE + rv_phys_base;
     long err =

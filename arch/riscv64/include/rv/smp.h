@@ -10,6 +10,9 @@
 #define RV_AP_PERCPU 24
 #define RV_AP_ENTRY 32
 #define RV_AP_SIZE 40
+/* rv_ap_contexts (smp.c): {hart id + 1, context physical address} per started hart. */
+#define RV_AP_CONTEXTS 512
+#define RV_AP_CONTEXTS_SIZE (RV_AP_CONTEXTS * 16)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -23,6 +26,9 @@ _Static_assert(__builtin_offsetof(struct rv_ap_boot, entry) == RV_AP_ENTRY, "rv_
 
 /* The secondary hart's entry (entry.S): a0 its hart id, a1 its context, paging off. */
 extern char rv_ap_entry[];
+
+/* What a hart that reaches the image entry instead of rv_ap_entry looks its context up in. */
+extern uint64_t rv_ap_contexts[RV_AP_CONTEXTS][2];
 #endif
 
 #endif
