@@ -35,6 +35,29 @@ void fault_enter(void)
     }
 }
 
+/* The index + 1 of the CPU in arch_exit; 0 while none is. */
+static uint32_t exiting;
+
+void exit_enter(void)
+{
+    uint32_t me = smp_cpu_index() + 1;
+    uint32_t none = 0;
+
+    if (__atomic_compare_exchange_n(&exiting, &none, me, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE) ||
+        none == me) {
+        return;
+    }
+    for (;;) {
+        arch_cpu_relax();
+    }
+}
+
+bool exit_is_mine(void)
+{
+    return __atomic_load_n(&exiting, __ATOMIC_ACQUIRE) == smp_cpu_index() + 1;
+}
+
 noreturn void keel_page_fault(const struct fault *f)
 {
     const char *access = access_names[f->access <= FAULT_EXEC ? f->access : FAULT_READ];

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/fault.h>
 #include <keel/boot_info.h>
 #include <keel/shim.h>
 
@@ -33,7 +34,7 @@ static volatile int exit_code;
 int a64_exit_in_progress(int *code)
 {
     *code = exit_code;
-    return exit_stage != EXIT_NONE;
+    return exit_stage != EXIT_NONE && exit_is_mine();
 }
 
 static void semihosting_exit(int code)
@@ -61,6 +62,7 @@ static void psci_system_off(void)
 noreturn void arch_exit(int code)
 {
     __asm__ volatile("msr daifset, #0xf" : : : "memory");
+    exit_enter();
     if (exit_stage == EXIT_NONE) {
         exit_code = code;
         exit_stage = EXIT_SEMIHOSTING;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <keel/arch.h>
+#include <keel/fault.h>
 
 #include <rv/csr.h>
 #include <rv/rv.h>
@@ -58,7 +59,7 @@ void rv_exit_init(uint64_t pa)
 bool rv_exit_in_progress(int *code)
 {
     *code = exit_code;
-    return exit_stage != EXIT_NONE;
+    return exit_stage != EXIT_NONE && exit_is_mine();
 }
 
 static void finisher_exit(int code)
@@ -85,6 +86,7 @@ static void finisher_exit(int code)
 noreturn void arch_exit(int code)
 {
     __asm__ volatile("csrci sstatus, %0" : : "i"(RV_SSTATUS_SIE) : "memory");
+    exit_enter();
     if (exit_stage == EXIT_NONE) {
         exit_code = code;
         exit_stage = EXIT_FINISHER;

@@ -38,6 +38,17 @@ struct fault {
 void fault_enter(void);
 
 /*
+ * The first step of an arch_exit that goes in stages (aarch64, riscv64): makes the
+ * running CPU the one that exits. It returns to that CPU, again for a nested call on
+ * it (a stage that faulted); another CPU's call waits here for good, interrupts off,
+ * so that it cannot take a later stage (one that loses the code) while the first one's
+ * stage ends the run. exit_is_mine: whether this CPU is the exiting one, which the
+ * exception handlers ask before they go back into the exit.
+ */
+void exit_enter(void);
+bool exit_is_mine(void);
+
+/*
  * Called by the arch's exception handler for a page fault (x86_64 #PF; aarch64 data
  * and instruction aborts with a translation or permission fault status), on the
  * exception stack. Prints one "keel: fault: ..." line that names the kind of fault,
