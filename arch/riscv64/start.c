@@ -174,9 +174,8 @@ uint64_t arch_cycles_per_second(void)
  */
 uint64_t arch_cpu_id(void)
 {
-    const struct percpu *pc;
+    const struct percpu *pc = (const struct percpu *)(uintptr_t)arch_percpu();
 
-    __asm__ volatile("mv %0, tp" : "=r"(pc));
     return pc != NULL ? pc->cpu.id : rv_boot_hart;
 }
 

@@ -5,8 +5,6 @@
 #include <keel/arch.h>
 #include <x86/cpu.h>
 
-#define X86_MSR_GS_BASE 0xc0000101u
-
 /* HLT would never wake with interrupts off: PAUSE ends by itself, so no wake-up is needed. */
 void arch_cpu_relax(void)
 {
@@ -26,8 +24,5 @@ void arch_tlb_flush_local(void)
 
 uint64_t arch_percpu(void)
 {
-    uint32_t lo, hi;
-
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(X86_MSR_GS_BASE));
-    return (uint64_t)hi << 32 | lo;
+    return x86_rdmsr(X86_MSR_GS_BASE);
 }

@@ -16,7 +16,6 @@
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_X2APIC (UINT64_C(1) << 10)
 #define APIC_BASE_ADDR_MASK UINT64_C(0x000ffffffffff000)
-#define MSR_GS_BASE 0xc0000101
 
 /* The interrupt command register: xAPIC MMIO offsets, the x2APIC MSR (SDM vol. 3A, 11.6). */
 #define XAPIC_ICR_LOW 0x300
@@ -265,7 +264,7 @@ noreturn void x86_ap_start(struct percpu *pc)
     ist_top[X86_IST_PF - 1] = pc->exception_stack.top.va;
     x86_cpu_tables_load(&ap->tables, ist_top);
     x86_pat_init();
-    x86_wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)pc);
+    x86_wrmsr(X86_MSR_GS_BASE, (uint64_t)(uintptr_t)pc);
     keel_ap_main(pc);
 }
 

@@ -47,6 +47,9 @@ static inline void x86_cpuid(uint32_t leaf, uint32_t *eax, uint32_t *ebx, uint32
     __asm__ volatile("cpuid" : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx) : "a"(leaf), "c"(0));
 }
 
+/* IA32_GS_BASE (SDM vol. 4): the per-CPU register, a CPU's struct percpu (smp.c, park.c). */
+#define X86_MSR_GS_BASE 0xc0000101u
+
 static inline void x86_wrmsr(uint32_t msr, uint64_t val)
 {
     __asm__ volatile("wrmsr"
