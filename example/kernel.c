@@ -9,7 +9,6 @@
 #include <keel/console.h>
 #include <keel/image.h>
 #include <keel/init.h>
-#include <keel/layout.h>
 #include <keel/mm.h>
 #include <keel/report.h>
 #include <keel/smp.h>
@@ -47,7 +46,7 @@ static void fault(const char *kind)
     } else if (strcmp(kind, "stack-overflow") == 0) {
         overflow(0);
     } else if (strcmp(kind, "use-after-reclaim") == 0) {
-        (void)*(volatile const uint8_t *)BOOT_INFO_VBASE;
+        (void)*(volatile const uint8_t *)mm_layout()->boot_info_vbase;
     } else if (strcmp(kind, "use-identity") == 0) {
         /* The text's identity alias, which the drop stage removed before kernel_main. */
         (void)*(volatile const uint8_t *)(uintptr_t)kernel_pa((const void *)&fault);

@@ -31,6 +31,11 @@ bool arch_has_1g_pages(void)
     return true;
 }
 
+unsigned arch_va_bits(void)
+{
+    return PT_VA_BITS_MAX;
+}
+
 /*
  * The switch runs from the new table's identity alias of .text, so a table that lacks
  * one of these would stop the CPU silently: check them here while panic() still prints.

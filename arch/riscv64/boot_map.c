@@ -13,20 +13,19 @@
 #include <rv/rv.h>
 
 /*
- * entry.S leaves the boot root mapping only the kernel half; the lower half is the
- * identity map, built here into the same live root from the pool that follows
- * entry.S's tables, through the kernel half (the pool is part of the image). Only
- * absent entries ever become valid, which on RISC-V needs no invalidation of a cached
- * translation (none exists for an invalid entry), only an sfence.vma so that the new
- * entries are seen. The memory type asked for sits in each leaf's RSW bits
- * (arch/pte.h), so the early windows answer exactly what is mapped and how.
+ * entry.S leaves the boot root (Sv48's, or under Sv39 the kernel's level-1 table, which
+ * rv_boot_satp names) mapping only the kernel half; the lower half is the identity map,
+ * built here into the same live root from the pool that follows entry.S's tables,
+ * through the kernel half (the pool is part of the image). Only absent entries ever
+ * become valid, which on RISC-V needs no invalidation of a cached translation (none
+ * exists for an invalid entry), only an sfence.vma so that the new entries are seen.
+ * The memory type asked for sits in each leaf's RSW bits (arch/pte.h), so the early
+ * windows answer exactly what is mapped and how.
  *
  * Leaves are readable and writable, never executable: the code runs in the kernel half.
  */
 
 #define ENTRIES 512u
-/* The identity map is the lower half of Sv48: [0, 2^47). */
-#define IDMAP_LIMIT (UINT64_C(1) << 47)
 
 _Static_assert(RV_PGT_SIZE % RV_PAGE_SIZE == 0, "the pool is whole pages");
 
@@ -37,6 +36,18 @@ static unsigned level_shift(int level)
     return 39u - 9u * (unsigned)level;
 }
 
+/* The boot root's level in the builder's numbering: 0 under Sv48, 1 under Sv39. */
+static int root_level(void)
+{
+    return rv_boot_satp >> RV_SATP_MODE_SHIFT == RV_SATP_MODE_SV39 ? 1 : 0;
+}
+
+/* The identity map is the lower half: [0, 2^47) under Sv48, [0, 2^38) under Sv39. */
+static uint64_t idmap_limit(void)
+{
+    return UINT64_C(1) << (level_shift(root_level()) + 8);
+}
+
 static uint64_t image_pa(const void *va)
 {
     return rv_phys_base + ((uint64_t)(uintptr_t)va - (uint64_t)KERNEL_VBASE);
@@ -44,7 +55,7 @@ static uint64_t image_pa(const void *va)
 
 uint64_t rv_boot_root_pa(void)
 {
-    return image_pa(rv_boot_pgtables + RV_PGT_ROOT);
+    return (rv_boot_satp & RV_SATP_PPN_MASK) << PAGE_SHIFT;
 }
 
 /* The kernel-half address of a table in .boot_pgtables; NULL for any other address. */
@@ -73,7 +84,7 @@ static pte_t *pool_page(void)
 
 static pte_t *root(void)
 {
-    return (pte_t *)(void *)(rv_boot_pgtables + RV_PGT_ROOT);
+    return table_at(pa_init(rv_boot_root_pa()));
 }
 
 /* The leaf that maps `pa`, or 0; *span is the size it (or the hole the walk met) covers. */
@@ -81,7 +92,7 @@ static pte_t lookup(uint64_t pa, uint64_t *span)
 {
     pte_t *t = root();
 
-    for (int level = 0; level < PTE_LEVELS; level++) {
+    for (int level = root_level(); level < PTE_LEVELS; level++) {
         pte_t e = t[(pa >> level_shift(level)) & (ENTRIES - 1)];
         *span = UINT64_C(1) << level_shift(level);
         if (!pte_is_valid(level, e)) {
@@ -107,7 +118,7 @@ static bool all_mapped(uint64_t pa, uint64_t len, bool (*ok)(uint32_t mem))
 {
     uint64_t end = pa + (len != 0 ? len : 1);
 
-    if (rv_mmu_switched || end < pa || end > IDMAP_LIMIT) {
+    if (rv_mmu_switched || end < pa || end > idmap_limit()) {
         return false;
     }
     while (pa < end) {
@@ -172,13 +183,13 @@ static int fill(pte_t *table, int level, uint64_t va, uint64_t end, pt_flags_t f
 int arch_early_map(uint64_t pa, uint64_t size, uint32_t mem)
 {
     if (rv_mmu_switched || size == 0 || ((pa | size) & (PAGE_SIZE - 1)) != 0 || pa < PAGE_SIZE ||
-        pa >= IDMAP_LIMIT || size > IDMAP_LIMIT - pa) {
+        pa >= idmap_limit() || size > idmap_limit() - pa) {
         return KEEL_E_BOOT_MAP_RANGE;
     }
     if (mem == PT_MEM_DEVICE && !no_other_type(pa, pa + size, PT_MEM_DEVICE)) {
         return KEEL_E_BOOT_MAP_CONFLICT;
     }
-    int err = fill(root(), 0, pa, pa + size, PT_READ | PT_WRITE | (mem & PT_MEM_MASK));
+    int err = fill(root(), root_level(), pa, pa + size, PT_READ | PT_WRITE | (mem & PT_MEM_MASK));
     __asm__ volatile("sfence.vma" : : : "memory");
     return err;
 }

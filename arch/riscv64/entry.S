@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The RISC-V Image header and the entry path: boot page tables, Sv48 on, into C. */
+/* The RISC-V Image header and the entry path: boot page tables, Sv48 or Sv39 on, into C. */
 
 #include <keel/layout.h>
 #include <rv/csr.h>
@@ -12,6 +12,7 @@
  *   s2 = the DTB physical address the loader passed in a1
  *   s3 = physical address of the image's first byte (the load address)
  *   s4 = the boot tables (physical)
+ *   s5 = the satp value that turned paging on (rv_boot_satp)
  * The loader enters in S-mode with paging off (satp = 0) and interrupts off.
  */
 
@@ -106,24 +107,36 @@ rv_entry:
     bnez    t2, 2b
 
     /*
-     * Sv48 on. There is no identity map: the instruction after the satp write is fetched
+     * Paging on. There is no identity map: the instruction after the satp write is fetched
      * either through the old (bare) translation, or it faults, and the trap goes to stvec,
-     * the kernel-half address of rv_higher_half. Either way the path continues there. A
-     * hart without Sv48 ignores the write (satp is WARL and reads back 0): it is told.
+     * the kernel-half address of rv_higher_half. Either way the path continues there.
+     * Sv48 first, with the root. A hart without Sv48 ignores the write (satp is WARL: a
+     * mode it lacks leaves satp 0) and gets Sv39, whose root is the kernel's level-1
+     * table: Sv39's root indexes VA[38:30], where KERNEL_VBASE is entry 510 as in that
+     * table. A hart with neither is told.
      */
     lla     t0, higher_half_addr
     ld      t1, 0(t0)
     csrw    stvec, t1
-    srli    t2, s4, 12
+    srli    s5, s4, 12
     li      t0, RV_SATP_MODE_SV48
     slli    t0, t0, RV_SATP_MODE_SHIFT
-    or      t2, t2, t0
+    or      s5, s5, t0
     sfence.vma
-    csrw    satp, t2
+    csrw    satp, s5
     csrr    t0, satp
-    lla     a0, msg_sv48
+    bnez    t0, 8f
+    li      t0, RV_PGT_K1
+    add     t0, s4, t0
+    srli    s5, t0, 12
+    li      t0, RV_SATP_MODE_SV39
+    slli    t0, t0, RV_SATP_MODE_SHIFT
+    or      s5, s5, t0
+    csrw    satp, s5
+    csrr    t0, satp
+    lla     a0, msg_paging
     beqz    t0, rv_entry_fail
-    jr      t1
+8:  jr      t1
 
     .balign 4
 rv_higher_half:
@@ -151,6 +164,8 @@ rv_higher_half:
     sd      s3, 0(t0)
     lla     t0, rv_boot_hart
     sd      s1, 0(t0)
+    lla     t0, rv_boot_satp
+    sd      s5, 0(t0)
 
     mv      fp, zero                /* end of the frame-pointer chain */
     mv      ra, zero
@@ -270,8 +285,8 @@ ap_higher_half_addr:
     .quad   rv_ap_higher_half
 msg_align:
     .asciz  "keel: error: entry: the image is not loaded at a 2 MiB boundary\n"
-msg_sv48:
-    .asciz  "keel: error: entry: the hart has no Sv48 paging (satp refused mode 9)\n"
+msg_paging:
+    .asciz  "keel: error: entry: the hart has neither Sv48 nor Sv39 paging (satp refused modes 9 and 8)\n"
 
     .section .boot_pgtables, "aw", %nobits
     .balign RV_PAGE_SIZE

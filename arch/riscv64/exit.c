@@ -65,9 +65,7 @@ bool rv_exit_in_progress(int *code)
 static void finisher_exit(int code)
 {
     uint32_t value = code == 0 ? FINISHER_PASS : (uint32_t)code << 16 | FINISHER_FAIL;
-    uint64_t satp = rv_mmu_switched ? (uint64_t)RV_SATP_MODE_SV48 << RV_SATP_MODE_SHIFT |
-                                          rv_boot_root_pa() >> 12
-                                    : 0;
+    uint64_t satp = rv_mmu_switched ? rv_boot_satp : 0;
 
     /*
      * One asm statement: between the satp write and the store nothing may touch the

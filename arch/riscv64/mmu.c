@@ -18,11 +18,17 @@
 #define SFENCE_PAGE_LIMIT 16u
 
 bool rv_mmu_switched;
+unsigned rv_va_bits = PT_VA_BITS_MAX;
 
 bool arch_has_1g_pages(void)
 {
-    /* Sv48 has leaves at every level: 1 GiB pages are part of it. */
+    /* Sv48 and Sv39 have leaves at every level: 1 GiB pages are part of both. */
     return true;
+}
+
+unsigned arch_va_bits(void)
+{
+    return rv_va_bits;
 }
 
 static void expect_mapped(const struct page_table *pt, uint64_t va, pt_flags_t need,
@@ -61,7 +67,8 @@ void arch_tlb_switch(const struct page_table *pt)
 
     /* The console's boot mapping goes: it is silent until arch_fb_reinit re-points it. */
     console_uart_suspend();
-    uint64_t satp = (uint64_t)RV_SATP_MODE_SV48 << RV_SATP_MODE_SHIFT | root >> PAGE_SHIFT;
+    uint64_t mode = rv_va_bits == PT_VA_BITS_MAX ? RV_SATP_MODE_SV48 : RV_SATP_MODE_SV39;
+    uint64_t satp = mode << RV_SATP_MODE_SHIFT | root >> PAGE_SHIFT;
     __asm__ volatile("sfence.vma\n\tcsrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
     rv_mmu_switched = true;
 }

@@ -22,7 +22,6 @@
 _Static_assert(KERNEL_VBASE == 0xffffffff80000000, "entry.S maps KERNEL_VBASE at 511/510/0");
 _Static_assert(KERNEL_MAX_SIZE == RV_KERNEL_2M_LEAVES * RV_BLOCK_2M_SIZE,
                "entry.S maps KERNEL_MAX_SIZE in 2 MiB leaves");
-_Static_assert(DIRECT_MAP_BASE >= 0xffff800000000000, "the kernel half fits Sv48's 48 bits");
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "the RISC-V psABI stack is 16-byte aligned");
 
 /* The most of a DTB the entry maps for the shim; a larger totalsize is the shim's to refuse. */
@@ -37,6 +36,7 @@ const char arch_name[] = "riscv64";
 uint64_t rv_entry_cycles_value;
 uint64_t rv_phys_base;
 uint64_t rv_boot_hart;
+uint64_t rv_boot_satp;
 uint64_t rv_timebase_hz;
 
 static uint32_t be32(const uint8_t *p)
@@ -107,8 +107,33 @@ static uint64_t board_finisher(const struct fdt *fdt)
 }
 
 /*
- * What the arch reads from the DTB itself, before the shim: the timebase (the time
- * CSR's frequency, /cpus/timebase-frequency) and the exit device, a sifive,test0
+ * Whether an enabled hart's mmu-type (the RISC-V CPU binding's "riscv,sv39",
+ * "riscv,sv48", "riscv,sv57") rules Sv48 out. One table serves every hart, so it takes
+ * the mode they all have: a hart with Sv57 has Sv48, one with Sv48 has Sv39.
+ */
+static bool dtb_sv39_only(const struct fdt *fdt)
+{
+    struct fdt_path path;
+    struct fdt_prop prop;
+    uint32_t cpu;
+
+    if (fdt_find_path(fdt, "/cpus", 5, &path) != KEEL_OK ||
+        !fdt_first_child(fdt, path.node[path.depth - 1], &cpu)) {
+        return false;
+    }
+    do {
+        if (fdt_node_enabled(fdt, cpu) && fdt_get_prop(fdt, cpu, "mmu-type", &prop) &&
+            fdt_prop_has_string(&prop, "riscv,sv39")) {
+            return true;
+        }
+    } while (fdt_next_sibling(fdt, cpu, &cpu));
+    return false;
+}
+
+/*
+ * What the arch reads from the DTB itself, before the shim: the paging mode of Keel's
+ * own table (Sv48 unless the entry fell back to Sv39 or a hart's mmu-type says Sv39), the timebase
+ * (the time CSR's frequency, /cpus/timebase-frequency) and the exit device, a sifive,test0
  * finisher, which carries an exit code out of QEMU where the SBI's reset cannot (the
  * DTB's, else the board table's, which also serves a DTB that does not parse: the
  * shim's one error line must still leave with its code).
@@ -121,8 +146,14 @@ static void read_arch_facts(const void *dtb, uint32_t size)
     struct fdt_prop prop;
     uint64_t finisher = 0;
 
+    if (rv_boot_satp >> RV_SATP_MODE_SHIFT == RV_SATP_MODE_SV39) {
+        rv_va_bits = RV_SV39_VA_BITS;
+    }
     if (dtb != NULL && fdt_init(&fdt, dtb, size) == KEEL_OK) {
         parsed = &fdt;
+        if (dtb_sv39_only(&fdt)) {
+            rv_va_bits = RV_SV39_VA_BITS;
+        }
         if (fdt_find_path(&fdt, "/cpus", 5, &path) == KEEL_OK &&
             fdt_get_prop(&fdt, path.node[path.depth - 1], "timebase-frequency", &prop)) {
             (void)fdt_prop_u64(&prop, &rv_timebase_hz);

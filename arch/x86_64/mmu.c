@@ -29,6 +29,11 @@ bool arch_has_1g_pages(void)
     return (edx & X86_CPUID_EXT_PAGE1GB) != 0;
 }
 
+unsigned arch_va_bits(void)
+{
+    return PT_VA_BITS_MAX;
+}
+
 static bool cpu_has_pat(void)
 {
     uint32_t eax, ebx, ecx, edx;

@@ -74,6 +74,7 @@ static double time_map(struct arena *a, uint64_t phys, int reps, size_t *leaves,
         .phys_to_virt = arena_p2v,
         .ctx = a,
         .huge_1g = false,
+        .va_bits = PT_VA_BITS_MAX,
     };
     double t[ROUNDS];
     struct page_table pt;

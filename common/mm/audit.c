@@ -6,14 +6,17 @@
 
 #include "mm_internal.h"
 
-/* Lower-half addresses are identity mappings; upper-half ones are the kernel's. */
-#define LOWER_HALF_END 0x0000800000000000
-
 struct audit {
     const struct mm_state *mm;
     const struct kernel_memory *km;
     int err;
 };
+
+/* Lower-half addresses are identity mappings; upper-half ones are the kernel's. */
+static uint64_t lower_half_end(const struct mm_state *mm)
+{
+    return UINT64_C(1) << (mm->layout.va_bits - 1);
+}
 
 static bool listed_identity(const struct kernel_memory *km, const struct pt_mapping *m)
 {
@@ -34,7 +37,7 @@ static int audit_leaf(void *arg, const struct pt_mapping *m)
 
     if ((m->flags & PT_WRITE) && (m->flags & PT_EXEC)) {
         a->err = KEEL_E_MM_AUDIT_WX;
-    } else if (m->va.va < LOWER_HALF_END && !listed_identity(a->km, m)) {
+    } else if (m->va.va < lower_half_end(a->mm) && !listed_identity(a->km, m)) {
         a->err = KEEL_E_MM_AUDIT_IDENTITY;
     } else if (mm_range_has_guard(a->mm, m->va.va, m->size)) {
         a->err = KEEL_E_MM_AUDIT_GUARD;

@@ -97,7 +97,7 @@ const void *mm_phys_ptr_in(const struct mm_state *mm, uint64_t pa, uint64_t len)
         const struct bi_mem_range *r = &mm->bi->mem[i];
         if (in_direct_map(mm->bi->mem, mm->bi->mem_count, i) && pa >= r->base && len <= r->size &&
             pa - r->base <= r->size - len) {
-            return mm->env.live_ptr(mm->env.ctx, DIRECT_MAP_BASE + pa, len);
+            return mm->env.live_ptr(mm->env.ctx, mm->layout.direct_map_base + pa, len);
         }
     }
     return NULL;
@@ -174,6 +174,7 @@ static int step_create(struct mm_state *mm)
         .tlb_invalidate = NULL, /* not live yet */
         .ctx = mm,
         .huge_1g = arch_has_1g_pages(),
+        .va_bits = mm->layout.va_bits,
     };
     return arch_create_page_table(&mm->as->pt, &ops);
 }
@@ -216,9 +217,9 @@ static int map_boot_info(struct mm_state *mm, const struct boot_info *bi)
     struct mm_region r;
 
     mm->boot_info_size = size;
-    return size == 0
-               ? KEEL_OK
-               : map_region(mm, &r, "boot_info", BOOT_INFO_VBASE, base, size, PT_READ, KEEP_NONE);
+    return size == 0 ? KEEL_OK
+                     : map_region(mm, &r, "boot_info", mm->layout.boot_info_vbase, base, size,
+                                  PT_READ, KEEP_NONE);
 }
 
 /* 3c'. The framebuffer the console draws on, write-combining. */
@@ -232,9 +233,9 @@ static int map_framebuffer(struct mm_state *mm, const struct boot_info *bi)
     }
     uint64_t base = fb->base & ~(uint64_t)(PAGE_SIZE - 1);
     uint64_t size = align_up(fb->base + (uint64_t)fb->pitch * fb->height, PAGE_SIZE) - base;
-    mm->fb_map.vbase = FRAMEBUFFER_VBASE + (fb->base - base);
+    mm->fb_map.vbase = mm->layout.framebuffer_vbase + (fb->base - base);
     mm->fb_map.memory_type = "write-combining";
-    return map_region(mm, &r, "framebuffer", FRAMEBUFFER_VBASE, base, size,
+    return map_region(mm, &r, "framebuffer", mm->layout.framebuffer_vbase, base, size,
                       PT_READ | PT_WRITE | PT_MEM_WC, KEEP_PINNED);
 }
 
@@ -253,13 +254,13 @@ static int map_console(struct mm_state *mm)
         mm->console_va = 0;
         return KEEL_OK;
     }
-    mm->console_va = MMIO_VBASE + (pa & (PAGE_SIZE - 1));
-    return map_region(mm, &r, "console", MMIO_VBASE, pa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE,
-                      PT_READ | PT_WRITE | PT_MEM_DEVICE, KEEP_PINNED);
+    mm->console_va = mm->layout.mmio_vbase + (pa & (PAGE_SIZE - 1));
+    return map_region(mm, &r, "console", mm->layout.mmio_vbase, pa & ~(uint64_t)(PAGE_SIZE - 1),
+                      PAGE_SIZE, PT_READ | PT_WRITE | PT_MEM_DEVICE, KEEP_PINNED);
 }
 
 /*
- * 3d. All RAM (and /memreserve/'s, in_direct_map) at DIRECT_MAP_BASE + pa. Touching
+ * 3d. All RAM (and /memreserve/'s, in_direct_map) at the direct map's base + pa. Touching
  * ranges are mapped as one run so that the builder can use the largest pages the run's
  * alignment allows.
  */
@@ -279,10 +280,10 @@ static int map_direct(struct mm_state *mm, const struct boot_info *bi)
             i++;
             end += bi->mem[i].size;
         }
-        if (end > DIRECT_MAP_SIZE) {
+        if (end > mm->layout.direct_map_size) {
             return KEEL_E_MM_LAYOUT;
         }
-        err = map_region(mm, &r, "direct", DIRECT_MAP_BASE + base, base, end - base,
+        err = map_region(mm, &r, "direct", mm->layout.direct_map_base + base, base, end - base,
                          PT_READ | PT_WRITE, KEEP_NONE);
     }
     return err;
@@ -330,8 +331,8 @@ static int inject_audit_fault(struct mm_state *mm, const struct boot_info *bi,
         return KEEL_OK;
     }
     if (strcmp(kind, "audit-wx") == 0) {
-        return map_region(mm, &r, "bad", MMIO_VBASE + (UINT64_C(1) << 30), guard_pa, PAGE_SIZE,
-                          PT_READ | PT_WRITE | PT_EXEC, KEEP_NONE);
+        return map_region(mm, &r, "bad", mm->layout.mmio_vbase + (UINT64_C(1) << 30), guard_pa,
+                          PAGE_SIZE, PT_READ | PT_WRITE | PT_EXEC, KEEP_NONE);
     }
     if (strcmp(kind, "audit-guard") == 0) {
         return map_region(mm, &r, "bad", mm->boot_guard, guard_pa, PAGE_SIZE, PT_READ | PT_WRITE,
@@ -391,10 +392,10 @@ static int heap_grow(void *ctx, size_t bytes, void **new_region)
 {
     struct mm_state *mm = ctx;
     uint64_t pages = align_up(bytes, PAGE_SIZE) / PAGE_SIZE;
-    uint64_t va = HEAP_VBASE + mm->heap_mapped;
+    uint64_t va = mm->layout.heap_vbase + mm->heap_mapped;
     paddr_t pa;
 
-    if (pages * PAGE_SIZE > HEAP_MAX_SIZE - mm->heap_mapped) {
+    if (pages * PAGE_SIZE > mm->layout.heap_max_size - mm->heap_mapped) {
         return KEEL_E_NO_MEMORY;
     }
     int err = frame_alloc_run(&mm->frames, pages, 1, FRAME_OWNER_HEAP, &pa);
@@ -500,7 +501,7 @@ static int step_reclaim(struct mm_state *mm, const struct boot_info *bi)
     int err = KEEL_OK;
 
     if (mm->boot_info_size != 0) {
-        err = mm_unmap(mm->as, va_init(BOOT_INFO_VBASE), mm->boot_info_size);
+        err = mm_unmap(mm->as, va_init(mm->layout.boot_info_vbase), mm->boot_info_size);
     }
     mm->boot_info_reclaimed = true;
     for (uint32_t i = 0; i < bi->mem_count && err == KEEL_OK; i++) {
@@ -587,6 +588,7 @@ int mm_init(struct mm_state *mm, const struct mm_env *env, const struct boot_inf
     memset(km, 0, sizeof(*km));
     memset(mm, 0, sizeof(*mm));
     mm->env = *env;
+    mm->layout = layout_for(arch_va_bits());
     mm->bi = bi;
     mm->as = &mm->boot_as;
     arm_fail_injection(mm, bi);
@@ -633,6 +635,6 @@ void kfree_in(struct mm_state *mm, void *ptr)
 
 bool mm_is_reclaimed_boot_info_in(const struct mm_state *mm, uint64_t va)
 {
-    return mm->boot_info_reclaimed && va >= BOOT_INFO_VBASE &&
-           va - BOOT_INFO_VBASE < mm->boot_info_size;
+    return mm->boot_info_reclaimed && va >= mm->layout.boot_info_vbase &&
+           va - mm->layout.boot_info_vbase < mm->boot_info_size;
 }

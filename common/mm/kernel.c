@@ -113,7 +113,7 @@ int mm_map_device(uint64_t pa, uint64_t size, volatile void **out)
 {
     uint64_t base = pa & ~(uint64_t)(PAGE_SIZE - 1);
     uint64_t bytes = (pa - base + size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-    uint64_t va = MMIO_VBASE + device_mapped;
+    uint64_t va = kernel_mm.layout.mmio_vbase + device_mapped;
     int err = arch_map_section(&kernel_mm.as->pt, va_init(va), pa_init(base), bytes,
                                PT_READ | PT_WRITE | PT_MEM_DEVICE);
 
@@ -141,6 +141,11 @@ int mm_stack_alloc(size_t pages, struct stack *out)
 bool mm_is_guard_page(uint64_t va)
 {
     return mm_is_guard_page_in(&kernel_mm, va);
+}
+
+const struct layout *mm_layout(void)
+{
+    return &kernel_mm.layout;
 }
 
 bool mm_is_reclaimed_boot_info(uint64_t va)

@@ -29,19 +29,22 @@
 
 /*
  * Inside the builder a virtual address is an offset into the tree's span: a canonical
- * address with its sign-extension bits dropped, so the lower half is [0, PT_HALF) and
- * the upper half [PT_HALF, PT_SPAN). Ranges never cross PT_HALF (the canonical hole),
- * and an exclusive end of PT_SPAN (the last page of the upper half) does not wrap.
+ * address with its sign-extension bits dropped, so the lower half is [0, half) and the
+ * upper half [half, span). Ranges never cross the half (the canonical hole), and an
+ * exclusive end of the span (the last page of the upper half) does not wrap.
+ *
+ * A tree is PTE_LEVELS deep (48-bit addresses), or shallower by whole levels (39 bits:
+ * three, as Sv39). Level numbers do not move: a three-level tree's root is level 1, so
+ * the entry encoding reads a level the same way at every depth.
  */
 #define PT_ENTRIES (1u << PTE_INDEX_BITS)
 #define PT_LAST_LEVEL (PTE_LEVELS - 1)
-#define PT_VA_BITS (PTE_GRANULE_SHIFT + PTE_INDEX_BITS * PTE_LEVELS)
-#define PT_SPAN (UINT64_C(1) << PT_VA_BITS)
-#define PT_HALF (PT_SPAN / 2)
+#define PT_FULL_VA_BITS (PTE_GRANULE_SHIFT + PTE_INDEX_BITS * PTE_LEVELS)
 #define PT_GRANULE (UINT64_C(1) << PTE_GRANULE_SHIFT)
 #define PT_SIZE_1G (UINT64_C(1) << 30)
 
-_Static_assert(PT_VA_BITS == 48, "Keel uses 4 levels of 512 entries: 48-bit virtual addresses");
+_Static_assert(PT_FULL_VA_BITS == PT_VA_BITS_MAX,
+               "Keel uses up to 4 levels of 512 entries: 48-bit virtual addresses");
 _Static_assert(PT_GRANULE == PAGE_SIZE, "one table fills one page frame");
 _Static_assert(sizeof(pte_t) * PT_ENTRIES == PT_GRANULE, "one table fills one page frame");
 
@@ -60,21 +63,36 @@ static unsigned pt_index(int level, uint64_t off)
     return (unsigned)(off >> pt_shift(level)) & (PT_ENTRIES - 1);
 }
 
-static bool pt_canonical(uint64_t va)
+static unsigned pt_va_bits(const struct page_table *pt)
 {
-    uint64_t top = va >> (PT_VA_BITS - 1);
-
-    return top == 0 || top == (UINT64_MAX >> (PT_VA_BITS - 1));
+    return pt_shift(pt->root_level) + PTE_INDEX_BITS;
 }
 
-static uint64_t pt_offset(vaddr_t va)
+static uint64_t pt_span(const struct page_table *pt)
 {
-    return va.va & (PT_SPAN - 1);
+    return UINT64_C(1) << pt_va_bits(pt);
 }
 
-static vaddr_t pt_vaddr(uint64_t off)
+static uint64_t pt_half(const struct page_table *pt)
 {
-    return va_init((off & PT_HALF) != 0 ? off | ~(PT_SPAN - 1) : off);
+    return pt_span(pt) / 2;
+}
+
+static bool pt_canonical(const struct page_table *pt, uint64_t va)
+{
+    uint64_t top = va >> (pt_va_bits(pt) - 1);
+
+    return top == 0 || top == (UINT64_MAX >> (pt_va_bits(pt) - 1));
+}
+
+static uint64_t pt_offset(const struct page_table *pt, vaddr_t va)
+{
+    return va.va & (pt_span(pt) - 1);
+}
+
+static vaddr_t pt_vaddr(const struct page_table *pt, uint64_t off)
+{
+    return va_init((off & pt_half(pt)) != 0 ? off | ~(pt_span(pt) - 1) : off);
 }
 
 static uint64_t pt_max(uint64_t a, uint64_t b)
@@ -183,21 +201,22 @@ static bool pt_table_empty(const struct page_table *pt, int level, paddr_t pa)
 static void pt_invalidate(const struct page_table *pt, uint64_t off, uint64_t size)
 {
     if (pt->ops.tlb_invalidate != NULL) {
-        pt->ops.tlb_invalidate(pt->ops.ctx, pt_vaddr(off), size);
+        pt->ops.tlb_invalidate(pt->ops.ctx, pt_vaddr(pt, off), size);
     }
 }
 
 /* Checks a virtual range and turns it into tree offsets [*start, *end). */
-static int pt_check_range(vaddr_t virt, uint64_t size, uint64_t *start, uint64_t *end)
+static int pt_check_range(const struct page_table *pt, vaddr_t virt, uint64_t size, uint64_t *start,
+                          uint64_t *end)
 {
     if (size == 0 || (size & (PT_GRANULE - 1)) != 0 || (virt.va & (PT_GRANULE - 1)) != 0) {
         return KEEL_E_INVALID;
     }
-    if (!pt_canonical(virt.va)) {
+    if (!pt_canonical(pt, virt.va)) {
         return KEEL_E_INVALID;
     }
-    uint64_t off = pt_offset(virt);
-    uint64_t limit = off < PT_HALF ? PT_HALF : PT_SPAN;
+    uint64_t off = pt_offset(pt, virt);
+    uint64_t limit = off < pt_half(pt) ? pt_half(pt) : pt_span(pt);
     if (size > limit - off) {
         return KEEL_E_INVALID;
     }
@@ -226,7 +245,12 @@ int pt_create(struct page_table *pt, const struct pt_ops *ops)
         ops->phys_to_virt == NULL) {
         return KEEL_E_INVALID;
     }
+    if (ops->va_bits > PT_FULL_VA_BITS || (PT_FULL_VA_BITS - ops->va_bits) % PTE_INDEX_BITS != 0 ||
+        (PT_FULL_VA_BITS - ops->va_bits) / PTE_INDEX_BITS >= PT_LAST_LEVEL) {
+        return KEEL_E_INVALID;
+    }
     pt->ops = *ops;
+    pt->root_level = (int)((PT_FULL_VA_BITS - ops->va_bits) / PTE_INDEX_BITS);
     pt->table_pages = 0;
     return pt_table_new(pt, &pt->root);
 }
@@ -306,7 +330,7 @@ static int pt_map_run(struct page_table *pt, uint64_t off, uint64_t pa, uint64_t
 {
     paddr_t table = pt->root;
 
-    for (int level = 0;; level++) {
+    for (int level = pt->root_level;; level++) {
         volatile pte_t *t = pt_table_at(pt, table);
         uint64_t leaf_size = pt_size(level);
         unsigned i = pt_index(level, off);
@@ -343,7 +367,7 @@ int pt_map(struct page_table *pt, vaddr_t virt, paddr_t phys, uint64_t size, pt_
 {
     uint64_t start;
     uint64_t end;
-    int err = pt_check_range(virt, size, &start, &end);
+    int err = pt_check_range(pt, virt, size, &start, &end);
 
     if (err != 0) {
         return err;
@@ -352,7 +376,7 @@ int pt_map(struct page_table *pt, vaddr_t virt, paddr_t phys, uint64_t size, pt_
         size > (UINT64_C(1) << PTE_PA_BITS) - phys.pa || !pt_flags_valid(flags)) {
         return KEEL_E_INVALID;
     }
-    if (pt_any_mapped(pt, pt->root, 0, 0, start, end)) {
+    if (pt_any_mapped(pt, pt->root, pt->root_level, 0, start, end)) {
         return PT_E_MAPPED;
     }
     uint64_t done = 0;
@@ -365,7 +389,7 @@ int pt_map(struct page_table *pt, vaddr_t virt, paddr_t phys, uint64_t size, pt_
              * made, and the page at start + done is unmapped, so clearing one page
              * further also frees the empty tables left on the way to it.
              */
-            pt_clear(pt, pt->root, 0, 0, start, start + done + PT_GRANULE);
+            pt_clear(pt, pt->root, pt->root_level, 0, start, start + done + PT_GRANULE);
             if (done != 0) {
                 pt_invalidate(pt, start, done);
             }
@@ -386,10 +410,10 @@ static int pt_split_at(struct page_table *pt, uint64_t off)
 {
     paddr_t table = pt->root;
 
-    if (off >= PT_SPAN) {
+    if (off >= pt_span(pt)) {
         return 0;
     }
-    for (int level = 0; level < PT_LAST_LEVEL; level++) {
+    for (int level = pt->root_level; level < PT_LAST_LEVEL; level++) {
         volatile pte_t *t = pt_table_at(pt, table);
         uint64_t size = pt_size(level);
         unsigned i = pt_index(level, off);
@@ -437,7 +461,7 @@ int pt_unmap(struct page_table *pt, vaddr_t virt, uint64_t size)
 {
     uint64_t start;
     uint64_t end;
-    int err = pt_check_range(virt, size, &start, &end);
+    int err = pt_check_range(pt, virt, size, &start, &end);
 
     if (err != 0) {
         return err;
@@ -450,7 +474,7 @@ int pt_unmap(struct page_table *pt, vaddr_t virt, uint64_t size)
     if (err != 0) {
         return err;
     }
-    pt_clear(pt, pt->root, 0, 0, start, end);
+    pt_clear(pt, pt->root, pt->root_level, 0, start, end);
     pt_invalidate(pt, start, size);
     return 0;
 }
@@ -458,12 +482,12 @@ int pt_unmap(struct page_table *pt, vaddr_t virt, uint64_t size)
 bool pt_query(const struct page_table *pt, vaddr_t va, struct pt_mapping *out)
 {
     paddr_t table = pt->root;
-    uint64_t off = pt_offset(va);
+    uint64_t off = pt_offset(pt, va);
 
-    if (!pt_canonical(va.va)) {
+    if (!pt_canonical(pt, va.va)) {
         return false;
     }
-    for (int level = 0; level < PTE_LEVELS; level++) {
+    for (int level = pt->root_level; level < PTE_LEVELS; level++) {
         pte_t e = pt_table_at(pt, table)[pt_index(level, off)];
 
         if (!pte_is_valid(level, e)) {
@@ -474,7 +498,7 @@ bool pt_query(const struct page_table *pt, vaddr_t va, struct pt_mapping *out)
             continue;
         }
         uint64_t size = pt_size(level);
-        out->va = pt_vaddr(off & ~(size - 1));
+        out->va = pt_vaddr(pt, off & ~(size - 1));
         out->pa = pte_addr(level, e);
         out->size = size;
         out->flags = pte_flags(level, e);
@@ -500,7 +524,7 @@ static int pt_walk_table(const struct page_table *pt, paddr_t table, int level, 
             r = pt_walk_table(pt, pte_addr(level, e), level + 1, entry_base, visit, arg);
         } else {
             struct pt_mapping m = {
-                .va = pt_vaddr(entry_base),
+                .va = pt_vaddr(pt, entry_base),
                 .pa = pte_addr(level, e),
                 .size = size,
                 .flags = pte_flags(level, e),
@@ -517,7 +541,7 @@ static int pt_walk_table(const struct page_table *pt, paddr_t table, int level, 
 int pt_walk(const struct page_table *pt, int (*visit)(void *arg, const struct pt_mapping *m),
             void *arg)
 {
-    return pt_walk_table(pt, pt->root, 0, 0, visit, arg);
+    return pt_walk_table(pt, pt->root, pt->root_level, 0, visit, arg);
 }
 
 static size_t pt_count_table(const struct page_table *pt, paddr_t table, int level)
@@ -537,7 +561,7 @@ static size_t pt_count_table(const struct page_table *pt, paddr_t table, int lev
 
 size_t pt_count_tables(const struct page_table *pt)
 {
-    return pt_count_table(pt, pt->root, 0);
+    return pt_count_table(pt, pt->root, pt->root_level);
 }
 
 static void pt_free_table(struct page_table *pt, paddr_t table, int level)
@@ -557,6 +581,6 @@ static void pt_free_table(struct page_table *pt, paddr_t table, int level)
 
 void pt_destroy(struct page_table *pt)
 {
-    pt_free_table(pt, pt->root, 0);
+    pt_free_table(pt, pt->root, pt->root_level);
     PT_ASSERT(pt->table_pages == 0);
 }

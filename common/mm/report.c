@@ -40,12 +40,18 @@ static void section_json(const struct sink *s, const struct mm_state *mm, const 
 }
 
 /* Which leaf sizes the direct map uses: bit 0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB. */
+struct direct_sizes {
+    const struct layout *layout;
+    unsigned sizes;
+};
+
 static int note_direct_leaf(void *arg, const struct pt_mapping *m)
 {
-    unsigned *sizes = arg;
+    struct direct_sizes *d = arg;
 
-    if (m->va.va >= DIRECT_MAP_BASE && m->va.va - DIRECT_MAP_BASE < DIRECT_MAP_SIZE) {
-        *sizes |= m->size >= (UINT64_C(1) << 30) ? 4u : m->size >= (UINT64_C(1) << 21) ? 2u : 1u;
+    if (m->va.va >= d->layout->direct_map_base &&
+        m->va.va - d->layout->direct_map_base < d->layout->direct_map_size) {
+        d->sizes |= m->size >= (UINT64_C(1) << 30) ? 4u : m->size >= (UINT64_C(1) << 21) ? 2u : 1u;
     }
     return 0;
 }
@@ -54,7 +60,7 @@ void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
                        const struct kernel_memory *km)
 {
     const struct frame_alloc *fa = &mm->frames;
-    unsigned sizes = 0;
+    struct direct_sizes direct = {.layout = &mm->layout, .sizes = 0};
     struct mm_region stack = {.name = "boot_stack",
                               .va = km->boot_stack.bottom,
                               .pa = pa_init(0),
@@ -70,16 +76,17 @@ void mm_report_json_in(const struct sink *s, const struct mm_state *mm,
         sink_printf(s, "%s\"%s\": %llu", o == 1 ? "" : ", ", frame_owner_name(o),
                     (unsigned long long)fa->frames_by_owner[o]);
     }
-    pt_walk(&mm->as->pt, note_direct_leaf, &sizes);
-    sink_printf(s,
-                "}, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
-                "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
-                mm->as->pt.table_pages, (unsigned long long)HEAP_VBASE,
-                (unsigned long long)mm->heap_mapped, (unsigned long long)DIRECT_MAP_BASE);
+    pt_walk(&mm->as->pt, note_direct_leaf, &direct);
+    sink_printf(
+        s,
+        "}, \"va_bits\": %u, \"page_table_pages\": %zu, \"heap_base\": \"0x%llx\", \"heap_size\": "
+        "\"0x%llx\", \"direct_map\": {\"base\": \"0x%llx\", \"page_sizes\": [",
+        mm->layout.va_bits, mm->as->pt.table_pages, (unsigned long long)mm->layout.heap_vbase,
+        (unsigned long long)mm->heap_mapped, (unsigned long long)mm->layout.direct_map_base);
     const char *names[] = {"4K", "2M", "1G"};
     bool first = true;
     for (unsigned i = 0; i < 3; i++) {
-        if (sizes & (1u << i)) {
+        if (direct.sizes & (1u << i)) {
             sink_printf(s, "%s\"%s\"", first ? "" : ", ", names[i]);
             first = false;
         }

@@ -19,7 +19,7 @@ int mm_stack_alloc_in(struct mm_state *mm, size_t pages, struct stack *out)
     if (mm->stack_count >= STACK_SLOT_MAX) {
         return KEEL_E_MM_STACKS;
     }
-    uint64_t guard = STACKS_VBASE + mm->stack_count * STACK_SLOT_SIZE;
+    uint64_t guard = mm->layout.stacks_vbase + mm->stack_count * STACK_SLOT_SIZE;
     paddr_t pa;
     int err = frame_alloc_run(&mm->frames, pages, 1, FRAME_OWNER_STACKS, &pa);
     if (err != KEEL_OK) {
@@ -45,16 +45,16 @@ bool mm_range_has_guard(const struct mm_state *mm, uint64_t va, uint64_t size)
     if (mm->boot_guard != 0 && va < mm->boot_guard + PAGE_SIZE && mm->boot_guard < end) {
         return true;
     }
-    uint64_t region_end = STACKS_VBASE + STACK_SLOT_MAX * STACK_SLOT_SIZE;
-    if (end <= STACKS_VBASE || va >= region_end) {
+    uint64_t region_end = mm->layout.stacks_vbase + STACK_SLOT_MAX * STACK_SLOT_SIZE;
+    if (end <= mm->layout.stacks_vbase || va >= region_end) {
         return false;
     }
     /* The first slot start at or after the range's start is a guard page. */
-    uint64_t from = va > STACKS_VBASE ? va - STACKS_VBASE : 0;
+    uint64_t from = va > mm->layout.stacks_vbase ? va - mm->layout.stacks_vbase : 0;
     if (from % STACK_SLOT_SIZE < PAGE_SIZE) {
         return true;
     }
-    uint64_t next_guard = STACKS_VBASE + (from / STACK_SLOT_SIZE + 1) * STACK_SLOT_SIZE;
+    uint64_t next_guard = mm->layout.stacks_vbase + (from / STACK_SLOT_SIZE + 1) * STACK_SLOT_SIZE;
     return next_guard < end && next_guard < region_end;
 }
 
@@ -64,6 +64,7 @@ bool mm_is_guard_page_in(const struct mm_state *mm, uint64_t va)
         return true;
     }
     /* Every slot's first page is a guard, handed out or not: none is ever mapped. */
-    return va >= STACKS_VBASE && va - STACKS_VBASE < STACK_SLOT_MAX * STACK_SLOT_SIZE &&
-           (va - STACKS_VBASE) % STACK_SLOT_SIZE < PAGE_SIZE;
+    return va >= mm->layout.stacks_vbase &&
+           va - mm->layout.stacks_vbase < STACK_SLOT_MAX * STACK_SLOT_SIZE &&
+           (va - mm->layout.stacks_vbase) % STACK_SLOT_SIZE < PAGE_SIZE;
 }

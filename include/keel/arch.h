@@ -99,6 +99,13 @@ struct page_table;
 bool arch_has_1g_pages(void);
 
 /*
+ * The virtual address width of Keel's own table: PT_VA_BITS_MAX (48, four levels), or
+ * 39 (three levels: riscv64's Sv39, where the hart or the DTB rules out Sv48). The
+ * layout of the kernel half follows it (struct layout, keel/mm.h). Early.
+ */
+unsigned arch_va_bits(void);
+
+/*
  * Makes `pt` the live translation for both halves of the address space (x86_64: CR3,
  * after programming IA32_PAT; aarch64: TTBR0_EL1 and TTBR1_EL1, switched while running
  * from the identity map). Called once, on the boot stack, with interrupts off, after

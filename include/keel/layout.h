@@ -14,7 +14,9 @@
 
 /*
  * The kernel half, after the memory sequence switched to Keel's own page table. Every
- * region is a fixed base in the upper canonical half of a 48-bit address space.
+ * region is a fixed base in the upper canonical half of a 48-bit address space; with
+ * 39-bit addresses (a three-level table, riscv64's Sv39) each is scaled down (struct
+ * layout, keel/mm.h).
  */
 #define DIRECT_MAP_BASE 0xffff800000000000   /* all RAM, at DIRECT_MAP_BASE + pa */
 #define DIRECT_MAP_SIZE 0x0000400000000000   /* 64 TiB */
@@ -27,5 +29,7 @@
 
 /* Sizes of the entry code's boot stack. */
 #define BOOT_STACK_SIZE 0x8000
+
+#define LAYOUT_VA_BITS 48 /* the address width the constants above are for */
 
 #endif

@@ -14,10 +14,49 @@
 #include <keel/frame_alloc.h>
 #include <keel/heap.h>
 #include <keel/image.h>
+#include <keel/layout.h>
 #include <keel/memory.h>
 #include <keel/page_table.h>
 #include <keel/report.h>
 #include <keel/spinlock.h>
+
+/*
+ * The kernel half at the width of the live table (arch_va_bits). At LAYOUT_VA_BITS it is
+ * the constants above. At fewer bits each region keeps its order and its share of the
+ * upper half: its distance from the top of the address space and its size shrink by
+ * 2^(LAYOUT_VA_BITS - va_bits). At 39 bits: the direct map is 128 GiB at
+ * 0xffffffc000000000, the heap 2 GiB at 0xffffffe000000000, the framebuffer's region
+ * starts at 0xfffffff500000000. The image stays at KERNEL_VBASE, inside the top 2 GiB
+ * at either width.
+ */
+struct layout {
+    unsigned va_bits;
+    uint64_t direct_map_base;
+    uint64_t direct_map_size;
+    uint64_t heap_vbase;
+    uint64_t heap_max_size;
+    uint64_t stacks_vbase;
+    uint64_t boot_info_vbase;
+    uint64_t mmio_vbase;
+    uint64_t framebuffer_vbase;
+};
+
+static inline struct layout layout_for(unsigned va_bits)
+{
+    unsigned shift = LAYOUT_VA_BITS - va_bits;
+
+    return (struct layout){
+        .va_bits = va_bits,
+        .direct_map_base = ~(~(uint64_t)DIRECT_MAP_BASE >> shift),
+        .direct_map_size = (uint64_t)DIRECT_MAP_SIZE >> shift,
+        .heap_vbase = ~(~(uint64_t)HEAP_VBASE >> shift),
+        .heap_max_size = (uint64_t)HEAP_MAX_SIZE >> shift,
+        .stacks_vbase = ~(~(uint64_t)STACKS_VBASE >> shift),
+        .boot_info_vbase = ~(~(uint64_t)BOOT_INFO_VBASE >> shift),
+        .mmio_vbase = ~(~(uint64_t)MMIO_VBASE >> shift),
+        .framebuffer_vbase = ~(~(uint64_t)FRAMEBUFFER_VBASE >> shift),
+    };
+}
 
 #define MM_PINNED_MAX 12u
 
@@ -72,6 +111,7 @@ struct mm_env {
  */
 struct mm_state {
     struct mm_env env;
+    struct layout layout;       /* the kernel half at the table's width (arch_va_bits) */
     const struct boot_info *bi; /* the normalised map the direct map was built from */
     struct frame_alloc frames;
     struct frame_extent boot_extents[MM_BOOT_EXTENTS]; /* the extents until the heap is up */
@@ -170,6 +210,9 @@ int mm_kernel_stage_done(int err);
 int mm_kernel_identity_map(struct kernel_memory *km, const char *name, uint64_t pa, uint64_t size,
                            pt_flags_t flags);
 int mm_kernel_drop_identity(struct kernel_memory *km);
+
+/* The kernel half of the live table (the fault test's reclaimed boot info, say). */
+const struct layout *mm_layout(void);
 
 /* The physical address behind a kernel pointer (heap, image, stack), through the live table. */
 bool mm_virt_to_phys(const void *p, uint64_t *pa);

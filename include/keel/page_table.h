@@ -18,13 +18,14 @@
  * primitives). The host tests build the same file a third time against a fake arch
  * whose encoding differs from both real ones on purpose.
  *
- * Geometry (every arch; riscv64's is Sv48): 4 KiB granule, 4 levels of 512 entries, 48-bit virtual
- * addresses. Level 0 is the root (PML4 / level-0 table), level 3 holds 4 KiB pages.
- * Leaves can be 4 KiB (level 3), 2 MiB (level 2) or 1 GiB (level 1, only when
- * pt_ops.huge_1g says the CPU has them).
+ * Geometry (every arch; riscv64's is Sv48 or Sv39): 4 KiB granule, 4 levels of 512
+ * entries, 48-bit virtual addresses; or one level fewer, 39-bit virtual addresses
+ * (pt_ops.va_bits). Level 0 is the root of a four-level tree, level 1 of a three-level
+ * one; level 3 holds 4 KiB pages. Leaves can be 4 KiB (level 3), 2 MiB (level 2) or
+ * 1 GiB (level 1, only when pt_ops.huge_1g says the CPU has them).
  *
- * Virtual addresses must be canonical (bits 63..47 all equal). One root can hold both
- * halves: on aarch64 the lower half is what TTBR0_EL1 translates and the upper half
+ * Virtual addresses must be canonical (bits 63..va_bits-1 all equal). One root can hold
+ * both halves: on aarch64 the lower half is what TTBR0_EL1 translates and the upper half
  * what TTBR1_EL1 translates, so the same root may be loaded into both registers, or
  * two roots may be built, one per register.
  *
@@ -57,7 +58,10 @@
  *                  DSB ISH, ISB - not the last-level-only TLBI forms).
  *   huge_1g:       the CPU has 1 GiB pages (x86: CPUID 0x80000001 EDX bit 26,
  *                  Page1GB; always true on arm64 with a 4 KiB granule).
+ *   va_bits:       the tree's virtual address width: PT_VA_BITS_MAX (four levels), or
+ *                  39 (three levels, a root of 1 GiB entries: RISC-V's Sv39).
  */
+#define PT_VA_BITS_MAX 48
 struct pt_ops {
     int (*alloc_frame)(void *ctx, paddr_t *out);
     void (*free_frame)(void *ctx, paddr_t pa);
@@ -65,11 +69,13 @@ struct pt_ops {
     void (*tlb_invalidate)(void *ctx, vaddr_t va, uint64_t size);
     void *ctx;
     bool huge_1g;
+    unsigned va_bits;
 };
 
 struct page_table {
     paddr_t root;
     struct pt_ops ops;
+    int root_level; /* 0 for four levels, 1 for three */
     /* Frames currently holding tables of this tree, the root included. */
     size_t table_pages;
 };
@@ -84,7 +90,8 @@ struct pt_mapping {
 
 /*
  * Makes a new, empty tree: one root frame whose entries are all absent. Returns 0,
- * KEEL_E_INVALID (ops incomplete) or the allocator's error (KEEL_E_NO_MEMORY).
+ * KEEL_E_INVALID (ops incomplete, or a va_bits no whole number of levels gives) or the
+ * allocator's error (KEEL_E_NO_MEMORY).
  */
 int pt_create(struct page_table *pt, const struct pt_ops *ops);
 

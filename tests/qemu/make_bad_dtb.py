@@ -7,7 +7,10 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
   make_bad_dtb.py QEMU KIND OUT     KIND: nameoff | memreserve-wrap | fb-overflow | qemu-segv
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
                                          | no-cpus | cpu-bad-mpidr | no-console
-                                         | pl011-in-riscv-hole
+                                         | pl011-in-riscv-hole | sv39
+
+sv39 is not corrupt but odd: dumped at -smp 4, with every cpu's mmu-type "riscv,sv39"
+in place of QEMU's "riscv,sv48", the tree of a board whose harts have no Sv48.
 
 cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR (on
 riscv64 a hart id) no CPU has (0x77).
@@ -60,7 +63,7 @@ def main():
     qemu, kind, out = sys.argv[1:4]
     tmp = tempfile.mkdtemp()
     dumped = os.path.join(tmp, "virt.dtb")
-    smp = ["-smp", "2"] if kind == "cpu-bad-mpidr" else []
+    smp = {"cpu-bad-mpidr": ["-smp", "2"], "sv39": ["-smp", "4"]}.get(kind, [])
     subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", CPUS[os.path.basename(qemu)],
                     "-m", "512M", "-display", "none"] + smp, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -92,6 +95,14 @@ def main():
                              stdout=subprocess.PIPE).stdout.decode()
         reg = dts.index("reg = <0x01>;", dts.index("cpu@1 {"))
         dts = dts[:reg] + "reg = <0x77>;" + dts[reg + len("reg = <0x01>;"):]
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
+    elif kind == "sv39":
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        if dts.count('mmu-type = "riscv,sv48";') != 4:
+            sys.exit("sv39: QEMU's tree does not have four Sv48 harts")
+        dts = dts.replace('mmu-type = "riscv,sv48";', 'mmu-type = "riscv,sv39";')
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)
     elif kind == "no-console":

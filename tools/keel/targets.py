@@ -299,6 +299,17 @@ TARGETS = {t.name: t for t in [
                    "cpu 1 (id 0x77) did not start: no check-in in 2000 ms",
                    "--expect-report", "cpus_online=1",
                    "--", "-smp", "2", "-dtb", generated("bad-cpu-bad-mpidr.dtb")]),
+               # Harts whose mmu-type is riscv,sv39: Keel's table is Sv39 (three levels,
+               # the kernel half scaled into 39 bits) on all four, and the identity maps
+               # still go after the CPU start; then a fault in that layout is named.
+               ("boot-{target}-sv39-smp4", [
+                   "--smp", "4", "--no-fb", "--expect-report", "mm.va_bits=39",
+                   "--expect-report", "mm.direct_map.base=0xffffffc000000000",
+                   "--", "-dtb", generated("bad-sv39.dtb")]),
+               ("fault-{target}-sv39-use-after-reclaim", [
+                   "--smp", "4", "--no-fb", "--cmdline", "keel.fault=use-after-reclaim",
+                   "--expect-line", "keel: fault: read of reclaimed boot-info page",
+                   "--expect-code", "13", "--", "-dtb", generated("bad-sv39.dtb")]),
            )),
     Target("riscv64-uboot", arch="riscv64", board="virt", cpu="rv64", loader="U-Boot",
            description="OpenSBI, then U-Boot (u-boot-qemu qemu-riscv64_smode) booti",

@@ -30,7 +30,6 @@
 
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
-#define LOWER_HALF_END UINT64_C(0x0000800000000000)
 /* Before the switch, frames must lie in the boot 1:1 window every arch gives. */
 #define EARLY_WINDOW_END (UINT64_C(4) << 30)
 #define STEP_MAX 16
@@ -75,6 +74,7 @@ struct machine {
     struct boot_info run_bi;
     struct keel_image image;
     bool huge_1g;
+    unsigned va_bits; /* 48, or 39: the same sequence on a three-level table */
     uint64_t console_mmio;
     struct fake_ram ram;
     struct mm_state mm;
@@ -141,6 +141,11 @@ const void *arch_early_phys_ptr(uint64_t pa, uint64_t len)
 bool arch_has_1g_pages(void)
 {
     return cur->huge_1g;
+}
+
+unsigned arch_va_bits(void)
+{
+    return cur->va_bits;
 }
 
 uint64_t console_uart_mmio_base(void)
@@ -232,7 +237,8 @@ static void *fake_live_ptr(void *ctx, uint64_t va, uint64_t len)
         die("a live pointer before the switch");
     }
     if (m->walking) {
-        return va >= DIRECT_MAP_BASE ? fake_ram_ptr(&m->ram, va - DIRECT_MAP_BASE, len) : NULL;
+        uint64_t direct = m->mm.layout.direct_map_base;
+        return va >= direct ? fake_ram_ptr(&m->ram, va - direct, len) : NULL;
     }
     m->walking = true;
     for (uint64_t off = 0; off < len;) {
@@ -356,6 +362,7 @@ static struct machine *grub_machine(const char *path)
     set_image(m, &x86_64_layout);
     /* QEMU's qemu64 CPU, which the x86_64-grub target runs, has no 1 GiB pages. */
     m->huge_1g = false;
+    m->va_bits = PT_VA_BITS_MAX;
     CHECK_ERR(run_shim(m, &b, false), KEEL_OK);
     make_ram(m, &b);
     free(aligned);
@@ -366,7 +373,7 @@ static struct machine *grub_machine(const char *path)
  * QEMU's -kernel boot puts the DTB at RAM + min(RAM / 2, 128 MiB), 2 MiB-aligned, and
  * the Image at RAM + 2 MiB. A first shim run finds the RAM, the second is the real one.
  */
-static struct machine *dtb_machine(const char *path)
+static struct machine *dtb_machine(const char *path, unsigned va_bits)
 {
     const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
     struct machine *m = calloc(1, sizeof(*m));
@@ -380,6 +387,7 @@ static struct machine *dtb_machine(const char *path)
     m->name = base;
     set_image(m, &aarch64_layout);
     m->huge_1g = true;
+    m->va_bits = va_bits;
     CHECK_ERR(run_shim(m, &b, true), KEEL_OK);
     for (uint32_t i = 0; i < m->bi.mem_count; i++) {
         const struct bi_mem_range *r = &m->bi.mem[i];
@@ -600,30 +608,32 @@ static int census_leaf(void *arg, const struct pt_mapping *l)
     pt_flags_t rw = PT_READ | PT_WRITE;
     bool ok;
 
-    if (within(va, l->size, DIRECT_MAP_BASE, DIRECT_MAP_SIZE)) {
-        ok = pa == va - DIRECT_MAP_BASE && l->flags == rw && ram_covers(&m->bi, pa, l->size);
+    const struct layout *lo = &mm->layout;
+
+    if (within(va, l->size, lo->direct_map_base, lo->direct_map_size)) {
+        ok = pa == va - lo->direct_map_base && l->flags == rw && ram_covers(&m->bi, pa, l->size);
         c->direct_bytes += l->size;
         c->direct_sizes |= l->size >= GIB ? 4u : l->size >= 2 * MIB ? 2u : 1u;
-    } else if (within(va, l->size, HEAP_VBASE, mm->heap_mapped)) {
+    } else if (within(va, l->size, lo->heap_vbase, mm->heap_mapped)) {
         ok = l->flags == rw && frame_alloc_owner_of(&mm->frames, l->pa) == FRAME_OWNER_HEAP;
-    } else if (va >= STACKS_VBASE && va < BOOT_INFO_VBASE) {
+    } else if (va >= lo->stacks_vbase && va < lo->boot_info_vbase) {
         ok = l->flags == rw && !mm_is_guard_page_in(mm, va) &&
              within(va, l->size, km->cpu0_stack.bottom.va,
                     km->cpu0_stack.top.va - km->cpu0_stack.bottom.va) &&
              frame_alloc_owner_of(&mm->frames, l->pa) == FRAME_OWNER_STACKS;
-    } else if (va >= MMIO_VBASE && va < FRAMEBUFFER_VBASE) {
-        ok = m->console_mmio != 0 && va == MMIO_VBASE && l->size == PAGE_SIZE &&
+    } else if (va >= lo->mmio_vbase && va < lo->framebuffer_vbase) {
+        ok = m->console_mmio != 0 && va == lo->mmio_vbase && l->size == PAGE_SIZE &&
              l->flags == (rw | PT_MEM_DEVICE) &&
              pa == (m->console_mmio & ~(uint64_t)(PAGE_SIZE - 1));
-    } else if (va >= FRAMEBUFFER_VBASE && va < m->image.virt.start) {
+    } else if (va >= lo->framebuffer_vbase && va < m->image.virt.start) {
         uint64_t fb_page = fb->base & ~(uint64_t)(PAGE_SIZE - 1);
         ok = fb->source != BI_FB_NONE && l->flags == (rw | PT_MEM_WC) &&
-             pa == fb_page + (va - FRAMEBUFFER_VBASE) &&
+             pa == fb_page + (va - lo->framebuffer_vbase) &&
              pa + l->size <= align_up(fb->base + (uint64_t)fb->pitch * fb->height, PAGE_SIZE);
     } else if (va >= m->image.virt.start) {
         pt_flags_t want = image_rights(&m->image, va, l->size);
         ok = want != 0 && l->flags == want && pa == image_pa(&m->image, va);
-    } else if (va < LOWER_HALF_END) {
+    } else if (va < UINT64_C(1) << (lo->va_bits - 1)) {
         const struct mm_region *id = &km->identity[0];
         ok = km->identity_count == 1 && pa == va && l->flags == (PT_READ | PT_EXEC) &&
              within(va, l->size, id->va.va, id->size);
@@ -717,6 +727,12 @@ static void check_result(const struct machine *m, uint64_t total)
           mm_is_guard_page_in(mm, km->cpu0_stack.guard.va));
     CHECK(region_mapped(pt, &km->identity[0]));
 
+    /* The table is as deep as the width asks, and its layout is that width's. */
+    CHECK(mm->layout.va_bits == m->va_bits && pt->root_level == (int)(48 - m->va_bits) / 9);
+    CHECK(m->va_bits == 48 ? mm->layout.direct_map_base == DIRECT_MAP_BASE
+                           : mm->layout.direct_map_base == UINT64_C(0xffffffc000000000) &&
+                                 mm->layout.heap_vbase == UINT64_C(0xffffffe000000000));
+
     /* Every leaf is one the layout allows, and the direct map holds all RAM, once. */
     CHECK(pt_walk(pt, census_leaf, &census) == 0 && census.stray == 0);
     for (uint32_t i = 0; i < bi->mem_count; i++) {
@@ -727,8 +743,8 @@ static void check_result(const struct machine *m, uint64_t total)
     CHECK(((census.direct_sizes & 4u) != 0) == (m->huge_1g && has_ram_gib(bi)));
 
     /* The boot info reclaimed: its alias gone (on a live table), its frames free. */
-    CHECK(!pt_query(pt, va_init(BOOT_INFO_VBASE), &leaf) && m->invalidations > 0);
-    CHECK(mm_is_reclaimed_boot_info_in(mm, BOOT_INFO_VBASE));
+    CHECK(!pt_query(pt, va_init(mm->layout.boot_info_vbase), &leaf) && m->invalidations > 0);
+    CHECK(mm_is_reclaimed_boot_info_in(mm, mm->layout.boot_info_vbase));
     for (uint32_t i = 0; i < bi->mem_count; i++) {
         if (bi->mem[i].type == BI_MEM_BOOT_INFO) {
             CHECK(frame_alloc_owner_of(&mm->frames, pa_init(bi->mem[i].base)) == FRAME_OWNER_FREE);
@@ -882,7 +898,7 @@ static void sweep(struct machine *m)
  */
 static void early_window_gap(const char *path)
 {
-    struct machine *m = dtb_machine(path);
+    struct machine *m = dtb_machine(path, PT_VA_BITS_MAX);
 
     m->early_lo = m->image.phys_base;
     CHECK(m->bi.mem_count > 0 && m->bi.mem[0].type == BI_MEM_USABLE &&
@@ -903,11 +919,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         size_t n = strlen(argv[i]);
         bool dtb = n > 4 && strcmp(argv[i] + n - 4, ".dtb") == 0;
-        struct machine *m = dtb ? dtb_machine(argv[i]) : grub_machine(argv[i]);
-        sweep(m);
-        fake_ram_fini(&m->ram);
-        free(m);
-        cur = NULL;
+        /* A DTB machine runs twice: on a four-level table and on a three-level one. */
+        for (unsigned va_bits = PT_VA_BITS_MAX; va_bits >= (dtb ? 39u : PT_VA_BITS_MAX);
+             va_bits -= 9) {
+            struct machine *m = dtb ? dtb_machine(argv[i], va_bits) : grub_machine(argv[i]);
+            sweep(m);
+            fake_ram_fini(&m->ram);
+            free(m);
+            cur = NULL;
+        }
         if (dtb && i == argc - 1) {
             early_window_gap(argv[i]);
         }

@@ -153,6 +153,7 @@ struct pt_ops fake_phys_ops(struct fake_phys *fp, bool huge_1g, bool live)
         .tlb_invalidate = live ? fake_invalidate : NULL,
         .ctx = fp,
         .huge_1g = huge_1g,
+        .va_bits = PT_VA_BITS_MAX,
     };
 }
 

@@ -40,11 +40,12 @@ static int failures;
 #define RAW_TABLE_PA(e) ((e)&RAW_ADDR)
 #endif
 
+/* The raw entry at `level` (the builder's numbering) on the way to va, from the root. */
 static uint64_t raw_entry(const struct page_table *pt, uint64_t va, int level)
 {
     uint64_t table = pt->root.pa;
 
-    for (int l = 0;; l++) {
+    for (int l = pt->root_level;; l++) {
         const uint64_t *t = pt->ops.phys_to_virt(pt->ops.ctx, pa_init(table));
         uint64_t e = t[(va >> (39 - 9 * l)) & 511];
         if (l == level) {
@@ -185,10 +186,47 @@ static void golden_tree(void)
     fake_phys_fini(&fp);
 }
 
+#if defined(PT_GOLDEN_RISCV64)
+/*
+ * Sv39 (privileged architecture, "Sv39: Page-Based 39-bit Virtual-Memory System"): the
+ * root indexes VA[38:30], so KERNEL_VBASE + 2 MiB is root entry 510, then level-2 entry
+ * 1, with the same entries as Sv48's lower levels; every other root entry is zero.
+ */
+static void golden_tree_sv39(void)
+{
+    struct fake_phys fp;
+    struct page_table pt;
+    uint64_t va = 0xffffffff80200000;
+
+    fake_phys_init(&fp, 0x10000000, 64, 1);
+    struct pt_ops ops = fake_phys_ops(&fp, true, false);
+    ops.va_bits = 39;
+    EXPECT_EQ(pt_create(&pt, &ops), 0);
+    EXPECT_EQ(pt.root_level, 1);
+    EXPECT_EQ(pt_map(&pt, va_init(va), pa_init(KERNEL_PA), 0x200000, RW), 0);
+    const uint64_t *root = pt.ops.phys_to_virt(pt.ops.ctx, pt.root);
+    EXPECT_EQ(root[510] & ~RAW_ADDR, want_table_low);
+    const uint64_t *l2 = pt.ops.phys_to_virt(pt.ops.ctx, pa_init(RAW_TABLE_PA(root[510])));
+    EXPECT_EQ(l2[1], want_kernel_2m);
+    for (int i = 0; i < 512; i++) {
+        EXPECT_EQ(i == 510 || root[i] == 0, 1);
+    }
+    /* A 1 GiB leaf in the root: the first gigabyte of the 39-bit upper half, entry 256. */
+    EXPECT_EQ(pt_map(&pt, va_init(0xffffffc000000000), pa_init(0x80000000), 0x40000000, RW), 0);
+    EXPECT_EQ(root[256], pte_leaf(1, pa_init(0x80000000), RW));
+    EXPECT_EQ(root[256], 0x00000000200000e7);
+    pt_destroy(&pt);
+    fake_phys_fini(&fp);
+}
+#endif
+
 int main(void)
 {
     golden_entries();
     golden_tree();
+#if defined(PT_GOLDEN_RISCV64)
+    golden_tree_sv39();
+#endif
     if (failures != 0) {
         printf("FAIL: %d golden values differ\n", failures);
         return 1;

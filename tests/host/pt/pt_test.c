@@ -61,10 +61,14 @@ struct fixture {
     struct page_table pt;
 };
 
+/* The width of the trees fixture_init makes: 48 (four levels) or 39 (three). */
+static unsigned fixture_va_bits = PT_VA_BITS_MAX;
+
 static void fixture_init(struct fixture *f, bool huge_1g, bool live, uint64_t seed)
 {
     fake_phys_init(&f->fp, FAKE_BASE, FAKE_FRAMES, seed);
     struct pt_ops ops = fake_phys_ops(&f->fp, huge_1g, live);
+    ops.va_bits = fixture_va_bits;
     CHECK(pt_create(&f->pt, &ops) == 0);
     CHECK(f->pt.table_pages == 1);
 }
@@ -280,6 +284,65 @@ static void test_invalid_arguments(void)
     CHECK(f.pt.table_pages == 1);
     fixture_fini(&f);
     free(l);
+}
+
+/*
+ * A three-level tree (39 bits, Sv39's geometry): its root holds 1 GiB entries, the
+ * canonical hole starts at 2^38, and only widths a whole number of levels gives exist.
+ */
+static void test_three_levels(void)
+{
+    struct fixture f;
+    struct fake_phys fp;
+    struct page_table pt;
+    struct pt_mapping m;
+
+    fake_phys_init(&fp, FAKE_BASE, FAKE_FRAMES, 9);
+    struct pt_ops ops = fake_phys_ops(&fp, true, false);
+    ops.va_bits = 0;
+    CHECK(pt_create(&pt, &ops) == KEEL_E_INVALID);
+    ops.va_bits = 40;
+    CHECK(pt_create(&pt, &ops) == KEEL_E_INVALID);
+    ops.va_bits = 21; /* a root of 4 KiB pages: no table at all */
+    CHECK(pt_create(&pt, &ops) == KEEL_E_INVALID);
+    ops.va_bits = 57;
+    CHECK(pt_create(&pt, &ops) == KEEL_E_INVALID);
+    CHECK(fp.allocated == 0);
+    fake_phys_fini(&fp);
+
+    fixture_va_bits = 39;
+    fixture_init(&f, true, false, 10);
+    CHECK(f.pt.root_level == 1);
+    /* 48-bit addresses of the kernel half are not canonical at 39 bits. */
+    CHECK(pt_map(&f.pt, va_init(0xffff800000000000), pa_init(0), PG, RW) == KEEL_E_INVALID);
+    CHECK(pt_map(&f.pt, va_init(0x0000004000000000), pa_init(0), PG, RW) == KEEL_E_INVALID);
+    CHECK(pt_map(&f.pt, va_init(0xffffff8000000000), pa_init(0), PG, RW) == KEEL_E_INVALID);
+    CHECK(pt_map(&f.pt, va_init(0x0000003ffffff000), pa_init(0), 2 * PG, RW) == KEEL_E_INVALID);
+    CHECK(f.pt.table_pages == 1);
+    /* A 1 GiB leaf is a root entry: no table below it. */
+    CHECK(pt_map(&f.pt, va_init(0xffffffc000000000), pa_init(GIB), GIB, RW) == 0);
+    CHECK(f.pt.table_pages == 1);
+    CHECK(pt_query(&f.pt, va_init(0xffffffc012345678), &m) && m.size == GIB &&
+          m.va.va == 0xffffffc000000000 && m.pa.pa == GIB);
+    /* The last page of each half, and a 4 KiB page: two more tables. */
+    CHECK(pt_map(&f.pt, va_init(0xfffffffffffff000), pa_init(0x5000), PG, PT_READ) == 0);
+    CHECK(pt_map(&f.pt, va_init(0x0000003ffffff000), pa_init(0x6000), PG, RW) == 0);
+    CHECK(f.pt.table_pages == 5);
+    struct leaf_list *l = malloc(sizeof(*l));
+    collect(&f.pt, l);
+    CHECK(l->count == 3 && l->m[0].va.va == 0x0000003ffffff000 &&
+          l->m[1].va.va == 0xffffffc000000000 && l->m[2].va.va == 0xfffffffffffff000);
+    /* Splitting the root's 1 GiB leaf, then unmapping each half whole. */
+    CHECK(pt_unmap(&f.pt, va_init(0xffffffc000200000), PG) == 0);
+    CHECK(pt_query(&f.pt, va_init(0xffffffc000201000), &m) && m.size == PG &&
+          m.pa.pa == GIB + 0x201000);
+    check_tables(&f);
+    CHECK(pt_unmap(&f.pt, va_init(0xffffffc000000000), UINT64_C(1) << 38) == 0);
+    CHECK(pt_unmap(&f.pt, va_init(0), UINT64_C(1) << 38) == 0);
+    CHECK(f.pt.table_pages == 1);
+    fixture_fini(&f);
+    free(l);
+    fixture_va_bits = PT_VA_BITS_MAX;
 }
 
 /* A map that needs several new tables fails at each allocation in turn. */
@@ -694,6 +757,11 @@ int main(int argc, char **argv)
     random_test(1, false, false, ops);
     random_test(2, true, false, ops);
     random_test(3, true, true, ops);
+    test_three_levels();
+    /* The random run on a three-level tree: its hole is at 2^38. */
+    fixture_va_bits = 39;
+    windows[2].base = (UINT64_C(1) << 38) - 16 * MIB;
+    random_test(4, true, true, ops);
     if (check_failures != 0) {
         printf("FAIL: %d checks failed\n", check_failures);
         return 1;

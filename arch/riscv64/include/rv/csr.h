@@ -12,6 +12,7 @@
 #define RV_SATP_MODE_SV39 8
 #define RV_SATP_MODE_SV48 9
 #define RV_SATP_PPN_MASK 0xfffffffffff
+#define RV_SV39_VA_BITS 39
 
 /* scause's exception codes (its bit 63 marks an interrupt). */
 #define RV_EXC_INST_MISALIGNED 0

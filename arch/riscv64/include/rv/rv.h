@@ -32,6 +32,12 @@ extern bool rv_mmu_switched;
 /* The boot tables' root, physical: arch_exit goes back to it to reach the finisher. */
 uint64_t rv_boot_root_pa(void);
 
+/* The satp value entry.S turned paging on with: Sv48 and the boot root, or Sv39 and K1. */
+extern uint64_t rv_boot_satp;
+
+/* The width of Keel's own table (arch_va_bits): 48 (Sv48) or 39 (Sv39), set by rv_start. */
+extern unsigned rv_va_bits;
+
 /* Symbols of entry.S and trap.S. */
 extern char rv_boot_pgtables[];
 extern char rv_trap_vector[];
