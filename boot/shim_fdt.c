@@ -154,8 +154,8 @@ static int check_device_windows(const struct fdt *fdt, const struct boot_info *b
 
 /*
  * Probes `path`'s node with the framebuffer driver its compatible names, if any, and
- * keeps the first framebuffer and the first device with a setup that a probe accepted.
- * A node no driver can use is skipped; the search goes on.
+ * keeps the first framebuffer, the first device with a setup and the first bus that a
+ * probe accepted. A node no driver can use is skipped; the search goes on.
  */
 static void fb_probe_node(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out)
 {
@@ -170,6 +170,7 @@ static void fb_probe_node(const struct fdt *fdt, const struct fdt_path *path, st
         return;
     }
     bool has_one = drv->setup == NULL ? out->framebuffer.source != BI_FB_NONE
+                   : drv->bus         ? out->bus.driver != BI_FB_NONE
                                       : out->device.driver != BI_FB_NONE;
     memset(&f, 0, sizeof(f));
     if (has_one || drv->probe(fdt, path, &f) != KEEL_OK) {
@@ -178,6 +179,9 @@ static void fb_probe_node(const struct fdt *fdt, const struct fdt_path *path, st
     if (drv->setup == NULL) {
         out->framebuffer = f.framebuffer;
         out->framebuffer_size = f.framebuffer_size;
+    } else if (drv->bus) {
+        out->bus = f.bus;
+        out->bus.driver = drv->source;
     } else {
         out->device = f.device;
         out->device.driver = drv->source;
@@ -303,6 +307,7 @@ int shim_fdt_devices(const struct fdt *fdt, struct boot_info *bi, struct fb_foun
     shim_fdt_fb_find(fdt, fbs);
     bi->framebuffer = fbs->framebuffer;
     bi->framebuffer_device = fbs->device;
+    bi->framebuffer_bus = fbs->bus;
     bi->fw_cfg_base = fbs->fw_cfg_base;
     /* A console the DTB names but Keel cannot drive is the console's business to report. */
     (void)board_find_console(fdt, board_lookup(fdt), &bi->console);

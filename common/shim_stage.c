@@ -88,8 +88,8 @@ static void dump_phys(uint64_t pa, uint64_t len)
     }
 }
 
-/* Pixels outside RAM, whole pages of them, write-combining in the boot identity map. */
-static int map_fb_pixels(uint64_t pa, uint64_t size)
+/* [pa, pa + size), whole pages of it, as `mem` in the boot identity map. */
+static int map_fb_pages(uint64_t pa, uint64_t size, uint32_t mem)
 {
     uint64_t base = pa & ~(uint64_t)(PAGE_SIZE - 1);
     uint64_t end = pa + size;
@@ -98,7 +98,19 @@ static int map_fb_pixels(uint64_t pa, uint64_t size)
         return KEEL_E_BOOT_MAP_RANGE;
     }
     end = (end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-    return arch_early_map(base, end - base, PT_MEM_WC);
+    return arch_early_map(base, end - base, mem);
+}
+
+/* Pixels outside RAM, write-combining. */
+static int map_fb_pixels(uint64_t pa, uint64_t size)
+{
+    return map_fb_pages(pa, size, PT_MEM_WC);
+}
+
+/* Registers a setup placed or found (a BAR, a bus's configuration space), as device memory. */
+static int map_fb_registers(uint64_t pa, uint64_t size)
+{
+    return map_fb_pages(pa, size, PT_MEM_DEVICE);
 }
 
 /* What a framebuffer driver's setup may use of the kernel (include/keel/fb.h). */
@@ -106,31 +118,45 @@ static const struct fb_env fb_env = {
     .mmio_ptr = arch_early_mmio_ptr,
     .dma_addr = kernel_pa,
     .map_pixels = map_fb_pixels,
+    .map_registers = map_fb_registers,
 };
+
+/*
+ * The setup of the driver `dev` names, when there is one and still no framebuffer; an
+ * error it returns is kept for the console stage, which prints it when no framebuffer
+ * came of a later setup either.
+ */
+static void fb_setup(const struct bi_fb_device *dev, struct boot_info *bi)
+{
+    const struct fb_driver *drv = fb_driver_by_source(dev->driver);
+
+    if (bi->framebuffer.source != BI_FB_NONE || drv == NULL || drv->setup == NULL) {
+        return;
+    }
+    int err = drv->setup(&fb_env, dev, bi);
+    if (err != KEEL_OK) {
+        bi->framebuffer_error = (uint32_t)err;
+    }
+}
 
 /*
  * The platform fix-ups: what the shim stage adds to the loader's data before the
  * boot_info is final. First the arch asks the firmware what only a call can tell
  * (arch_firmware_probe: aarch64's PSCI version). When the loader gave no framebuffer and the shim
  * recorded a device that a framebuffer driver programs itself (QEMU's ramfb, through fw_cfg), that
- * driver's setup runs; it may take its pixels out of usable RAM. A framebuffer that the console
- * cannot reach early is dropped here, so that the boot_info never names one that nothing draws on.
- * Neither fails the boot: framebuffer_error says why there is none, and the console stage prints
- * it.
+ * driver's setup runs; it may take its pixels out of usable RAM. While there is still none, the
+ * setup of the bus the shim recorded (a PCI host bridge) looks for a display behind it. A
+ * framebuffer that the console cannot reach early is dropped here, so that the boot_info never
+ * names one that nothing draws on. Neither fails the boot: framebuffer_error says why there is
+ * none, and the console stage prints it.
  */
 static void platform_fixups(struct boot_info *bi)
 {
     struct bi_framebuffer *fb = &bi->framebuffer;
-    const struct fb_driver *drv = fb_driver_by_source(bi->framebuffer_device.driver);
 
     arch_firmware_probe(bi);
-
-    if (fb->source == BI_FB_NONE && drv != NULL && drv->setup != NULL) {
-        int err = drv->setup(&fb_env, bi);
-        if (err != KEEL_OK) {
-            bi->framebuffer_error = (uint32_t)err;
-        }
-    }
+    fb_setup(&bi->framebuffer_device, bi);
+    fb_setup(&bi->framebuffer_bus, bi);
     if (fb->source != BI_FB_NONE && console_fb_early_pixels(fb) == NULL) {
         bi->framebuffer_error = KEEL_E_FB_PLACEMENT;
         memset(fb, 0, sizeof(*fb));

@@ -45,9 +45,13 @@ static const char *const protocol_names[] = {
 };
 
 static const char *const fb_source_names[] = {
-    [BI_FB_NONE] = "none",   [BI_FB_MULTIBOOT2] = "multiboot2",
-    [BI_FB_RAMFB] = "ramfb", [BI_FB_SIMPLE_FRAMEBUFFER] = "simple-framebuffer",
-    [BI_FB_GOP] = "gop",     [BI_FB_RPI_MAILBOX] = "rpi-mailbox",
+    [BI_FB_NONE] = "none",
+    [BI_FB_MULTIBOOT2] = "multiboot2",
+    [BI_FB_RAMFB] = "ramfb",
+    [BI_FB_SIMPLE_FRAMEBUFFER] = "simple-framebuffer",
+    [BI_FB_GOP] = "gop",
+    [BI_FB_RPI_MAILBOX] = "rpi-mailbox",
+    [BI_FB_BOCHS_PCI] = "bochs-pci",
 };
 
 static const char *const error_messages[] = {

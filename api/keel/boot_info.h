@@ -15,7 +15,7 @@
  */
 
 #define BOOT_INFO_MAGIC UINT64_C(0x4f464e494c45454b) /* "KEELINFO" in memory order */
-#define BOOT_INFO_VERSION 5u
+#define BOOT_INFO_VERSION 6u
 
 #define BI_MEM_MAX 1024u
 #define BI_MODULE_MAX 256u
@@ -104,6 +104,7 @@ enum bi_fb_source {
     BI_FB_SIMPLE_FRAMEBUFFER = 3,
     BI_FB_GOP = 4,
     BI_FB_RPI_MAILBOX = 5, /* the Raspberry Pi's VideoCore, through its mailbox */
+    BI_FB_BOCHS_PCI = 6,   /* QEMU's bochs-display (or standard VGA) on a PCI bus Keel sets up */
 };
 
 /* A linear RGB framebuffer. */
@@ -124,14 +125,19 @@ struct bi_framebuffer {
 /*
  * A framebuffer device that Keel programs itself: which driver of drivers/fb/ serves it
  * (its source id) and where its registers are. The FDT shim records the one it matched
- * (ramfb: QEMU's fw_cfg); the platform fix-ups at the end of the shim stage run that
- * driver's setup, which fills `framebuffer` when no loader did. driver BI_FB_NONE: none.
+ * (ramfb: QEMU's fw_cfg), and separately a bus whose devices a driver looks through (a
+ * PCI host bridge: its configuration space, and the memory window the driver may place
+ * a device's BARs in); the platform fix-ups at the end of the shim stage run the
+ * device's setup, then, while there is still no framebuffer, the bus's, each of which
+ * fills `framebuffer` when no loader did. driver BI_FB_NONE: none.
  */
 struct bi_fb_device {
     uint32_t driver; /* enum bi_fb_source */
     uint32_t reserved;
-    uint64_t base; /* physical MMIO address of its registers */
-    uint64_t size; /* bytes of the register window the DTB gives (reg's size) */
+    uint64_t base;        /* physical MMIO address of its registers (a bus's: its config space) */
+    uint64_t size;        /* bytes of the register window the DTB gives (reg's size) */
+    uint64_t window_base; /* a bus's memory window, CPU address = bus address; 0 for a device */
+    uint64_t window_size;
 };
 
 /*
@@ -246,6 +252,7 @@ struct boot_info {
     uint32_t framebuffer_error; /* keel_err why the loader's framebuffer was refused, or 0 */
     uint32_t reserved1;
     struct bi_fb_device framebuffer_device; /* the device a driver's setup programs, if any */
+    struct bi_fb_device framebuffer_bus;    /* the bus a driver's setup looks through, if any */
     struct bi_efi efi;
 
     uint32_t mem_count;
@@ -257,7 +264,7 @@ struct boot_info {
 KEEL_STATIC_ASSERT(sizeof(struct bi_mem_range) == 24, "bi_mem_range layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_framebuffer) == 40, "bi_framebuffer layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_console) == 24, "bi_console layout");
-KEEL_STATIC_ASSERT(sizeof(struct bi_fb_device) == 24, "bi_fb_device layout");
+KEEL_STATIC_ASSERT(sizeof(struct bi_fb_device) == 40, "bi_fb_device layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_efi) == 16, "bi_efi layout");
 KEEL_STATIC_ASSERT(sizeof(struct bi_cpu) == 32, "bi_cpu layout");
 KEEL_STATIC_ASSERT(sizeof(struct boot_info) % 8 == 0, "boot_info is a whole number of words");

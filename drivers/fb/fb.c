@@ -9,6 +9,7 @@
 extern const struct fb_driver simplefb_driver;
 extern const struct fb_driver ramfb_driver;
 extern const struct fb_driver rpi_mailbox_driver;
+extern const struct fb_driver bochs_pci_driver;
 
 /*
  * A new framebuffer driver is one file in drivers/fb/ that defines its struct
@@ -19,6 +20,7 @@ const struct fb_driver *const fb_drivers[] = {
     &simplefb_driver,
     &ramfb_driver,
     &rpi_mailbox_driver,
+    &bochs_pci_driver,
 };
 
 const size_t fb_driver_count = sizeof(fb_drivers) / sizeof(fb_drivers[0]);
@@ -42,6 +44,25 @@ const struct fb_driver *fb_driver_by_source(uint32_t source)
         }
     }
     return NULL;
+}
+
+struct bi_framebuffer fb_xrgb8888(uint64_t base, uint32_t width, uint32_t height, uint32_t pitch,
+                                  uint32_t source)
+{
+    return (struct bi_framebuffer){
+        .base = base,
+        .width = width,
+        .height = height,
+        .pitch = pitch,
+        .bpp = 32,
+        .red_pos = 16,
+        .red_size = 8,
+        .green_pos = 8,
+        .green_size = 8,
+        .blue_pos = 0,
+        .blue_size = 8,
+        .source = source,
+    };
 }
 
 int fb_probe_registers(const struct fdt *fdt, const struct fdt_path *path, uint64_t min_size,

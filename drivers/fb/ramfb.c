@@ -214,10 +214,9 @@ static int find_ramfb_file(const struct fb_env *env, volatile uint8_t *regs, uin
  * device is KEEL_OK with no framebuffer. Only the MMIO fw_cfg is driven (QEMU's Arm,
  * RISC-V and LoongArch boards), not the x86 port-I/O one.
  */
-static int ramfb_setup(const struct fb_env *env, struct boot_info *bi)
+static int ramfb_setup(const struct fb_env *env, const struct bi_fb_device *dev,
+                       struct boot_info *bi)
 {
-    const struct bi_fb_device *dev = &bi->framebuffer_device;
-
     if (dev->driver != BI_FB_RAMFB || dev->base == 0 || bi->framebuffer.source != BI_FB_NONE) {
         return KEEL_OK;
     }
@@ -275,20 +274,8 @@ static int ramfb_setup(const struct fb_env *env, struct boot_info *bi)
         return err;
     }
 
-    bi->framebuffer = (struct bi_framebuffer){
-        .base = pa,
-        .width = RAMFB_WIDTH,
-        .height = RAMFB_HEIGHT,
-        .pitch = RAMFB_PITCH,
-        .bpp = RAMFB_BPP,
-        .red_pos = 16,
-        .red_size = 8,
-        .green_pos = 8,
-        .green_size = 8,
-        .blue_pos = 0,
-        .blue_size = 8,
-        .source = BI_FB_RAMFB,
-    };
+    _Static_assert(RAMFB_BPP == 32, "ramfb's mode is x8r8g8b8");
+    bi->framebuffer = fb_xrgb8888(pa, RAMFB_WIDTH, RAMFB_HEIGHT, RAMFB_PITCH, BI_FB_RAMFB);
     return KEEL_OK;
 }
 

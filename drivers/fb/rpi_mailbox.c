@@ -167,10 +167,9 @@ static bool tag_answered(unsigned at, uint32_t bytes)
  * (source BI_FB_RPI_MAILBOX). A mailbox that never answers ends in KEEL_E_MBOX_TIMEOUT
  * after a bounded wait; the boot goes on on serial.
  */
-static int rpi_mailbox_setup(const struct fb_env *env, struct boot_info *bi)
+static int rpi_mailbox_setup(const struct fb_env *env, const struct bi_fb_device *dev,
+                             struct boot_info *bi)
 {
-    const struct bi_fb_device *dev = &bi->framebuffer_device;
-
     if (dev->driver != BI_FB_RPI_MAILBOX || dev->base == 0 ||
         bi->framebuffer.source != BI_FB_NONE) {
         return KEEL_OK;

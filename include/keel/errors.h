@@ -169,7 +169,14 @@
     X(KEEL_E_MBOX_REFUSED,                                                                         \
       "rpi-mailbox: the VideoCore refused or garbled the framebuffer request")                     \
     X(KEEL_E_MEM_OVER_DEVICES, "memory map: RAM overlaps a bus's device window")                   \
-    X(KEEL_E_CPU_PSCI_OLD, "cpus: the firmware's PSCI is older than 0.2 (no CPU_ON_64 to call)")
+    X(KEEL_E_CPU_PSCI_OLD, "cpus: the firmware's PSCI is older than 0.2 (no CPU_ON_64 to call)")   \
+    /* a display on a PCI bus (drivers/fb/bochs_pci.c) */                                          \
+    X(KEEL_E_PCI_UNREACHABLE, "pci: the host bridge's configuration space cannot be mapped")       \
+    X(KEEL_E_PCI_BAR, "pci: the display's BAR is no 32-bit memory BAR of a usable size")           \
+    X(KEEL_E_PCI_WINDOW, "pci: the host bridge's memory window cannot hold the display's BARs")    \
+    X(KEEL_E_PCI_WINDOW_RAM, "pci: the host bridge's memory window overlaps the memory map")       \
+    X(KEEL_E_BOCHS_ID, "bochs-pci: the display's DISPI interface is not a known version")          \
+    X(KEEL_E_BOCHS_MODE, "bochs-pci: the display did not take the 1024x768x32 mode")
 
 enum keel_err {
 #define KEEL_ERR_ENUM(name, msg) name,

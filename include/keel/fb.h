@@ -3,6 +3,7 @@
 #ifndef KEEL_FB_H
 #define KEEL_FB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ struct fb_found {
     struct bi_framebuffer framebuffer; /* ready to draw on, source set */
     uint64_t framebuffer_size;         /* bytes its reg gives (pitch x height for a size of 0) */
     struct bi_fb_device device;        /* base and size of the registers; the shim sets driver */
+    struct bi_fb_device bus;           /* a bus driver's: its config space and memory window */
     uint64_t fw_cfg_base;              /* QEMU's fw_cfg, when the node is one (boot_info's own) */
 };
 
@@ -41,12 +43,21 @@ struct fb_env {
      * switch; an error code (KEEL_E_BOOT_MAP_*) when they cannot be mapped.
      */
     int (*map_pixels)(uint64_t pa, uint64_t size);
+    /*
+     * Adds device registers (a bus's configuration space, a BAR the setup placed) to the
+     * boot identity map as device memory, so that mmio_ptr reaches them; an error code
+     * (KEEL_E_BOOT_MAP_*) when they cannot be mapped.
+     */
+    int (*map_registers)(uint64_t pa, uint64_t size);
 };
 
 /*
  * One driver. `source` is the id boot_info records (bi->framebuffer.source, and
- * bi->framebuffer_device.driver for a driver with a setup); `compatible` lists the DT
- * compatible strings the driver serves, NULL-terminated.
+ * bi->framebuffer_device.driver or bi->framebuffer_bus.driver for a driver with a
+ * setup); `compatible` lists the DT compatible strings the driver serves,
+ * NULL-terminated. `bus`: the node is not the display but a bus the setup looks
+ * through (a PCI host bridge); its probe fills out->bus, and its setup runs only when
+ * the device nodes gave no framebuffer.
  *
  * probe: the shim side. Reads the node at `path` into *out, which the caller zeroed;
  * touches no hardware and no memory beyond the DTB. Returns KEEL_OK, or an error code
@@ -54,7 +65,8 @@ struct fb_env {
  *
  * setup: the kernel side, NULL when there is nothing to program. Runs once, in the
  * platform fix-ups, on the boot identity map, only when no framebuffer is known yet and
- * the shim recorded this driver in bi->framebuffer_device. It may take RAM for the
+ * the shim recorded this driver in `dev` (bi->framebuffer_device, or bi->framebuffer_bus
+ * for a bus driver). It may take RAM for the
  * pixels from bi->mem (bi_reserve_framebuffer) and fills bi->framebuffer (source set)
  * when the device now shows one. Returns KEEL_OK both for a framebuffer and for a
  * device that has none to give (bi->framebuffer.source says which); otherwise an error
@@ -66,7 +78,8 @@ struct fb_driver {
     uint32_t source; /* enum bi_fb_source */
     const char *const *compatible;
     int (*probe)(const struct fdt *fdt, const struct fdt_path *path, struct fb_found *out);
-    int (*setup)(const struct fb_env *env, struct boot_info *bi);
+    int (*setup)(const struct fb_env *env, const struct bi_fb_device *dev, struct boot_info *bi);
+    bool bus;
 };
 
 /* Every driver, one entry each (drivers/fb/fb.c). */
@@ -89,5 +102,9 @@ const struct fb_driver *fb_driver_by_compatible(const char *list, size_t len);
  */
 int fb_probe_registers(const struct fdt *fdt, const struct fdt_path *path, uint64_t min_size,
                        struct fb_found *out);
+
+/* The record of a 32 bpp x8r8g8b8 framebuffer (blue in the lowest byte) from `source`. */
+struct bi_framebuffer fb_xrgb8888(uint64_t base, uint32_t width, uint32_t height, uint32_t pitch,
+                                  uint32_t source);
 
 #endif

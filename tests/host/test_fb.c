@@ -21,7 +21,7 @@
 
 static void table(void)
 {
-    CHECK(fb_driver_count == 3);
+    CHECK(fb_driver_count == 4);
     for (size_t i = 0; i < fb_driver_count; i++) {
         const struct fb_driver *d = fb_drivers[i];
         CHECK(d->name != NULL && d->probe != NULL && d->source != BI_FB_NONE);
@@ -37,6 +37,10 @@ static void table(void)
     CHECK(ramfb != NULL && ramfb->setup != NULL);
     const struct fb_driver *mbox = fb_driver_by_source(BI_FB_RPI_MAILBOX);
     CHECK(mbox != NULL && mbox->setup != NULL);
+    const struct fb_driver *pci = fb_driver_by_source(BI_FB_BOCHS_PCI);
+    CHECK(pci != NULL && pci->setup != NULL && pci->bus);
+    CHECK(!simplefb->bus && !ramfb->bus && !mbox->bus);
+    CHECK(fb_driver_by_compatible("pci-host-ecam-generic", sizeof("pci-host-ecam-generic")) == pci);
     CHECK(fb_driver_by_compatible("brcm,bcm2835-mbox", sizeof("brcm,bcm2835-mbox")) == mbox);
     CHECK(fb_driver_by_source(BI_FB_NONE) == NULL && fb_driver_by_source(BI_FB_MULTIBOOT2) == NULL);
     CHECK(fb_driver_by_source(1000) == NULL);
@@ -258,6 +262,128 @@ static void fwcfg_variants(void)
     CHECK(f.fw_cfg_base == 0x10002000);
 }
 
+static struct boot_info bi, before;
+
+/* ---- bochs-pci's probe: a PCIe host bridge, recorded as a bus beside ramfb's device ---- */
+
+#define PCI_NODE "/pcie@30000000"
+
+/* QEMU's virt PCIe bridge: ECAM at 0x30000000 and the ranges of its three spaces. */
+static uint8_t *with_bridge(const uint32_t *ranges, size_t ranges_cells, uint32_t reg_size)
+{
+    uint8_t *t = fresh();
+    int n = fdt_add_subnode(t, 0, "pcie@30000000");
+    CHECK(n >= 0);
+    const uint32_t reg[4] = {0, cpu_to_fdt32(0x30000000), 0, cpu_to_fdt32(reg_size)};
+    CHECK(fdt_setprop_string(t, n, "compatible", "pci-host-ecam-generic") == 0);
+    CHECK(fdt_setprop_string(t, n, "device_type", "pci") == 0);
+    CHECK(fdt_setprop_u32(t, n, "#address-cells", 3) == 0);
+    CHECK(fdt_setprop_u32(t, n, "#size-cells", 2) == 0);
+    CHECK(fdt_setprop(t, n, "reg", reg, sizeof(reg)) == 0);
+    uint32_t be[32];
+    for (size_t i = 0; i < ranges_cells; i++) {
+        be[i] = cpu_to_fdt32(ranges[i]);
+    }
+    CHECK(fdt_setprop(t, n, "ranges", be, (int)(ranges_cells * 4)) == 0);
+    return t;
+}
+
+static void pci_variants(void)
+{
+    /* I/O, 32-bit memory and 64-bit memory, as QEMU's riscv64 virt board has them. */
+    static const uint32_t qemu[] = {
+        0x1000000, 0, 0,          0, 0x3000000,  0, 0x10000,    /* I/O */
+        0x2000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000, /* 32-bit memory */
+        0x3000000, 4, 0,          4, 0,          4, 0,          /* 64-bit memory */
+    };
+    open_edited(with_bridge(qemu, 21, 0x10000000));
+    struct fb_found f = walk();
+    CHECK(f.device.driver == BI_FB_RAMFB && f.device.base == 0x9020000);
+    CHECK(f.bus.driver == BI_FB_BOCHS_PCI && f.bus.base == 0x30000000 && f.bus.size == 0x10000000);
+    CHECK(f.bus.window_base == 0x40000000 && f.bus.window_size == 0x40000000);
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_OK);
+    CHECK(f.device.driver == BI_FB_NONE && f.framebuffer.source == BI_FB_NONE);
+
+    /* No 32-bit memory window whose bus and CPU addresses agree: no bus. */
+    static const uint32_t moved[] = {0x2000000, 0, 0, 0, 0x40000000, 0, 0x40000000};
+    open_edited(with_bridge(moved, 7, 0x10000000));
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_E_FDT_NOT_FOUND);
+    CHECK(walk().bus.driver == BI_FB_NONE);
+    static const uint32_t io_only[] = {0x1000000, 0, 0, 0, 0x3000000, 0, 0x10000};
+    open_edited(with_bridge(io_only, 7, 0x10000000));
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_E_FDT_NOT_FOUND);
+    /* ranges that are not whole entries; a config space smaller than one bus. */
+    open_edited(with_bridge(qemu, 20, 0x10000000));
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_E_FDT_PROP);
+    open_edited(with_bridge(qemu, 21, 0x80000));
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_E_FDT_PROP);
+    CHECK(walk().bus.driver == BI_FB_NONE);
+    /* Not a PCI node's cells. */
+    uint8_t *t = with_bridge(qemu, 21, 0x10000000);
+    CHECK(fdt_setprop_u32(t, node_of(t, PCI_NODE), "#address-cells", 2) == 0);
+    open_edited(t);
+    CHECK_ERR(probe(PCI_NODE, &f), KEEL_E_FDT_CELLS);
+}
+
+/* ---- bochs-pci's setup on a bus with no display, or one it cannot reach ---- */
+
+static volatile void *pci_window;
+
+static volatile void *pci_mmio_ptr(uint64_t pa, uint64_t len)
+{
+    (void)len;
+    return pa == 0x30000000 ? pci_window : NULL;
+}
+
+static int pci_map_ok(uint64_t pa, uint64_t size)
+{
+    (void)pa;
+    (void)size;
+    return KEEL_OK;
+}
+
+static int pci_setup(volatile void *window)
+{
+    const struct fb_env env = {
+        .mmio_ptr = pci_mmio_ptr, .map_registers = pci_map_ok, .map_pixels = pci_map_ok};
+    const struct fb_driver *pci = fb_driver_by_source(BI_FB_BOCHS_PCI);
+
+    pci_window = window;
+    before = bi;
+    int err = pci->setup(&env, &bi.framebuffer_bus, &bi);
+    CHECK(bi.framebuffer.source == BI_FB_NONE);
+    return err;
+}
+
+static void pci_setup_refusals(void)
+{
+    size_t size = 0x100000;
+    uint32_t *cfg = malloc(size);
+
+    bi_init(&bi);
+    bi.framebuffer_bus = (struct bi_fb_device){.driver = BI_FB_BOCHS_PCI,
+                                               .base = 0x30000000,
+                                               .size = 0x10000000,
+                                               .window_base = 0x40000000,
+                                               .window_size = 0x40000000};
+    /* An empty bus reads all ones: no display, no error. */
+    memset(cfg, 0xff, size);
+    CHECK_ERR(pci_setup(cfg), KEEL_OK);
+    /* The display at device 3, whose BARs decode nothing (memory, not a device). */
+    cfg[(3u << 15) / 4] = 0x11111234u;
+    cfg[(3u << 15) / 4 + 2] = 0x03000000u;
+    cfg[(3u << 15) / 4 + 4] = 0;
+    CHECK_ERR(pci_setup(cfg), KEEL_E_PCI_BAR);
+    /* Unreachable configuration space. */
+    CHECK_ERR(pci_setup(NULL), KEEL_E_PCI_UNREACHABLE);
+    /* Another driver's record, or a framebuffer already: nothing is touched. */
+    bi.framebuffer_bus.driver = BI_FB_RAMFB;
+    memset(cfg, 0, size);
+    CHECK_ERR(pci_setup(cfg), KEEL_OK);
+    CHECK(cfg[1] == 0);
+    free(cfg);
+}
+
 /* ---- ramfb's setup on a device it cannot use: an error, and bi as it was ---- */
 
 static uint8_t fake_regs[0x18] __attribute__((aligned(8)));
@@ -275,8 +401,6 @@ static uint64_t fake_dma_addr(const void *va)
     return (uint64_t)(uintptr_t)va;
 }
 
-static struct boot_info bi, before;
-
 static int setup_on(uint64_t base, volatile void *window)
 {
     const struct fb_env env = {.mmio_ptr = fake_mmio_ptr, .dma_addr = fake_dma_addr};
@@ -285,7 +409,7 @@ static int setup_on(uint64_t base, volatile void *window)
     fake_window = window;
     bi.framebuffer_device.base = base;
     before = bi;
-    int err = ramfb->setup(&env, &bi);
+    int err = ramfb->setup(&env, &bi.framebuffer_device, &bi);
     CHECK(memcmp(&bi, &before, sizeof(bi)) == 0);
     return err;
 }
@@ -379,7 +503,7 @@ static int mbox_setup(enum vc_mode mode, volatile void *window)
     vc_mode = mode;
     fake_window = window;
     mapped_base = mapped_size = 0;
-    return mbox->setup(&env, &bi);
+    return mbox->setup(&env, &bi.framebuffer_device, &bi);
 }
 
 static void rpi_mailbox(void)
@@ -430,6 +554,8 @@ int main(int argc, char **argv)
     fwcfg_variants();
     ramfb_refusals();
     rpi_mailbox();
+    pci_variants();
+    pci_setup_refusals();
     free(packed);
     free(base_dtb);
     return test_finish("fb");

@@ -8,6 +8,10 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
                                          | no-cpus | cpu-bad-mpidr | no-console
                                          | pl011-in-riscv-hole | sv39
+                                         | pci-window-on-ram
+
+pci-window-on-ram moves the PCIe host bridge's 32-bit memory window (bus = CPU address)
+onto RAM at 0x80000000, where a BAR must never be placed.
 
 sv39 is not corrupt but odd: dumped at -smp 4, with every cpu's mmu-type "riscv,sv39"
 in place of QEMU's "riscv,sv48", the tree of a board whose harts have no Sv48.
@@ -103,6 +107,15 @@ def main():
         if dts.count('mmu-type = "riscv,sv48";') != 4:
             sys.exit("sv39: QEMU's tree does not have four Sv48 harts")
         dts = dts.replace('mmu-type = "riscv,sv48";', 'mmu-type = "riscv,sv39";')
+        d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
+                                     input=dts.encode(), stdout=subprocess.PIPE).stdout)
+    elif kind == "pci-window-on-ram":
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        window = "0x2000000 0x00 0x40000000 0x00 0x40000000 0x00 0x40000000"
+        if dts.count(window) != 1:
+            sys.exit("pci-window-on-ram: QEMU's tree does not have the expected window")
+        dts = dts.replace(window, "0x2000000 0x00 0x80000000 0x00 0x80000000 0x00 0x40000000")
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)
     elif kind == "no-console":

@@ -152,10 +152,20 @@ def grub_efi_multiboot2(ctx):
 SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 
 
+# The display device a row's framebuffer source needs QEMU to add; every other source is
+# QEMU's ramfb. riscv64's virt board refuses ramfb on QEMU 7.2 (it makes its fw_cfg only
+# once the machine is done: "ramfb device requires fw_cfg with DMA"), so its rows use
+# bochs-display on the board's PCIe bus, which Keel programs itself.
+DISPLAY_DEVICES = {"bochs-pci": "bochs-display"}
+
+
 def ramfb(ctx):
-    """QEMU's ramfb, which Keel (or AAVMF's GOP) configures through fw_cfg; none with
-    --no-fb, and none for a row that has no framebuffer (fb_source None)."""
-    return [] if ctx.no_fb or ctx.target.fb_source is None else ["-device", "ramfb"]
+    """The row's display: QEMU's ramfb, which Keel (or AAVMF's GOP) configures through
+    fw_cfg, or the device DISPLAY_DEVICES names; none with --no-fb, and none for a row
+    that has no framebuffer (fb_source None)."""
+    if ctx.no_fb or ctx.target.fb_source is None:
+        return []
+    return ["-device", DISPLAY_DEVICES.get(ctx.target.fb_source, "ramfb")]
 
 
 # What a -kernel boot of each arch adds: aarch64 leaves through semihosting; riscv64 is
@@ -371,5 +381,5 @@ def uboot_riscv_booti(ctx):
             grub_quote(ctx.cmdline), UBOOT_RISCV_KERNEL_ADDR, initrd))
     subprocess.run(["mkimage", "-A", "riscv", "-T", "script", "-C", "none", "-d", script_txt,
                     script], check=True, stdout=subprocess.DEVNULL)
-    return cmd + ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
+    return cmd + ramfb(ctx) + ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (
         script, UBOOT_RISCV_SCRIPT_ADDR)]
