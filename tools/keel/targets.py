@@ -304,6 +304,14 @@ TARGETS = {t.name: t for t in [
                    "--smp", "4", "--no-fb", "--expect-report", "mm.va_bits=39",
                    "--expect-report", "mm.direct_map.base=0xffffffc000000000",
                    "--", "-dtb", generated("bad-sv39.dtb")]),
+               # A hart with no paging at all (QEMU's mmu=false): the entry tries Sv48,
+               # then Sv39, and says so in one line through the SBI before anything is
+               # mapped. The code is lost: without the DTB's finisher the entry has only
+               # the SBI's reset, which OpenSBI 1.1 reports to QEMU as success.
+               ("bad-{target}-no-paging", [
+                   "--no-fb", "--expect-line",
+                   "entry: the hart has neither Sv48 nor Sv39 paging",
+                   "--expect-code", "0", "--", "-cpu", "rv64,mmu=false"]),
                # A PCIe window the DTB puts on RAM: no BAR is placed there, one warning,
                # and the boot goes on on serial.
                ("bad-{target}-pci-window", [
