@@ -8,13 +8,15 @@ with dumpdtb, then damaged in a way QEMU's libfdt load does not check.
                                          | uart-on-gic | uart-in-hole | ns16550-on-gic
                                          | no-cpus | cpu-bad-mpidr | no-console
                                          | pl011-in-riscv-hole | sv39
-                                         | pci-window-on-ram
+                                         | pci-window-on-ram | sv39-128g
 
 pci-window-on-ram moves the PCIe host bridge's 32-bit memory window (bus = CPU address)
 onto RAM at 0x80000000, where a BAR must never be placed.
 
 sv39 is not corrupt but odd: dumped at -smp 4, with every cpu's mmu-type "riscv,sv39"
 in place of QEMU's "riscv,sv48", the tree of a board whose harts have no Sv48.
+sv39-128g is the same tree of one hart dumped with 128 GiB of RAM (backed by a sparse
+file, as `keel run --memory 128G` does), more than Sv39's direct map can hold.
 
 cpu-bad-mpidr is dumped at -smp 2, and the second cpu node's reg made an MPIDR (on
 riscv64 a hart id) no CPU has (0x77).
@@ -68,8 +70,15 @@ def main():
     tmp = tempfile.mkdtemp()
     dumped = os.path.join(tmp, "virt.dtb")
     smp = {"cpu-bad-mpidr": ["-smp", "2"], "sv39": ["-smp", "4"]}.get(kind, [])
+    memory = ["-m", "512M"]
+    if kind == "sv39-128g":
+        ram = os.path.join(tmp, "ram")
+        with open(ram, "wb") as f:
+            f.truncate(128 << 30)
+        memory = ["-m", "128G", "-object", "memory-backend-file,id=ram,size=128G,mem-path=%s,"
+                  "share=on" % ram, "-machine", "memory-backend=ram"]
     subprocess.run([qemu, "-M", "virt,dumpdtb=" + dumped, "-cpu", CPUS[os.path.basename(qemu)],
-                    "-m", "512M", "-display", "none"] + smp, check=True,
+                    "-display", "none"] + memory + smp, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     d = bytearray(open(dumped, "rb").read())
     off_struct, _, off_rsvmap = struct.unpack(">3I", d[8:20])
@@ -101,11 +110,11 @@ def main():
         dts = dts[:reg] + "reg = <0x77>;" + dts[reg + len("reg = <0x01>;"):]
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)
-    elif kind == "sv39":
+    elif kind in ("sv39", "sv39-128g"):
         dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", dumped], check=True,
                              stdout=subprocess.PIPE).stdout.decode()
-        if dts.count('mmu-type = "riscv,sv48";') != 4:
-            sys.exit("sv39: QEMU's tree does not have four Sv48 harts")
+        if dts.count('mmu-type = "riscv,sv48";') != (4 if kind == "sv39" else 1):
+            sys.exit("%s: QEMU's tree does not have the Sv48 harts it was dumped with" % kind)
         dts = dts.replace('mmu-type = "riscv,sv48";', 'mmu-type = "riscv,sv39";')
         d = bytearray(subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb"], check=True,
                                      input=dts.encode(), stdout=subprocess.PIPE).stdout)

@@ -319,6 +319,12 @@ TARGETS = {t.name: t for t in [
                    "pci: the host bridge's memory window overlaps the memory map",
                    "--", "-device", "bochs-display",
                    "-dtb", generated("bad-pci-window-on-ram.dtb")]),
+               # RAM past what Sv39's direct map holds (128 GiB of physical addresses; RAM
+               # starts at 2 GiB here): refused in one line, exit 2, where Sv48 boots.
+               ("bad-{target}-sv39-128G", [
+                   "--no-fb", "--memory", "128G", "--expect-line",
+                   "mm.map: mm: RAM lies beyond the direct map", "--expect-code", "2",
+                   "--", "-dtb", generated("bad-sv39-128g.dtb")]),
                ("fault-{target}-sv39-use-after-reclaim", [
                    "--smp", "4", "--no-fb", "--cmdline", "keel.fault=use-after-reclaim",
                    "--expect-line", "keel: fault: read of reclaimed boot-info page",
