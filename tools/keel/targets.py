@@ -167,6 +167,11 @@ TARGETS = {t.name: t for t in [
                # Semihosting off: the exit falls back to PSCI SYSTEM_OFF through the
                # conduit the DTB's /psci names (QEMU then exits with 0, the code lost).
                ("boot-{target}-psci-exit", ["--no-fb", "--", "-semihosting-config", "enable=off"]),
+               # No ramfb, QEMU's bochs-display on the PCIe bus instead (behind the
+               # high ECAM window at 0x4010000000): the bus driver riscv64's rows use
+               # draws here too.
+               ("boot-{target}-bochs-pci", ["--no-fb", "--fb-source", "bochs-pci",
+                                            "--", "-device", "bochs-display"]),
                # A framebuffer record that overflows: one warning, then the boot goes on
                # on serial.
                ("bad-fb-{target}", ["--no-fb", "--expect-warning",
