@@ -132,11 +132,11 @@ static bool dtb_sv39_only(const struct fdt *fdt)
 
 /*
  * What the arch reads from the DTB itself, before the shim: the paging mode of Keel's
- * own table (Sv48 unless the entry fell back to Sv39 or a hart's mmu-type says Sv39), the timebase
- * (the time CSR's frequency, /cpus/timebase-frequency) and the exit device, a sifive,test0
- * finisher, which carries an exit code out of QEMU where the SBI's reset cannot (the
- * DTB's, else the board table's, which also serves a DTB that does not parse: the
- * shim's one error line must still leave with its code).
+ * own table (Sv48 unless the entry fell back to Sv39 or a hart's mmu-type says Sv39),
+ * the timebase (the time CSR's frequency, /cpus/timebase-frequency) and the exit
+ * device, a sifive,test0 finisher, which carries an exit code out of QEMU where the
+ * SBI's reset cannot (the DTB's, else the board table's, which also serves a DTB that
+ * does not parse: the shim's one error line must still leave with its code).
  */
 static void read_arch_facts(const void *dtb, uint32_t size)
 {
