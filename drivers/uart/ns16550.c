@@ -55,9 +55,12 @@ static inline void arch_pio_write8(uint16_t port, uint8_t value)
 
 /*
  * At 115200 baud a byte takes about 87 us; a real UART with its FIFO full needs at most
- * a few thousand polls. Past the bound putc gives up rather than hang.
+ * a few thousand polls. QEMU's keeps THRE clear while the host end of its character
+ * device is full (a reader on a loaded host that has not drained its pipe yet), which
+ * under TCG has outlasted 100000 polls (about 0.1 s) and lost a fault's line. Past the
+ * bound putc gives up rather than hang; a dead UART costs that wait once.
  */
-#define THRE_POLL_BOUND 100000u
+#define THRE_POLL_BOUND 2000000u
 
 /* One register access, through MMIO (reg-shift, reg-io-width) or an I/O port. */
 struct ns16550_io {
